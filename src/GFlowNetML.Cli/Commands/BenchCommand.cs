@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using GFlowNetML.Environments;
+using GFlowNetML.Torch.Training;
+using Spectre.Console;
+using static TorchSharp.torch;
+
+namespace GFlowNetML.Cli.Commands;
+
+/// <summary>
+/// <c>gflownet bench</c>: milliseconds per training iteration over the first N iterations from a seed, against the floor
+/// of the same matrix products timed on their own. Every network call of the timed iterations is traced (rows per call);
+/// the floor replays exactly those products as bare <c>torch.mm</c> calls — the forward product of every layer, the
+/// weight gradient of every layer and the input gradient of every layer but the first — with the same thread count.
+/// </summary>
+internal static class BenchCommand
+{
+    public const string Help = """
+        gflownet bench [--ndim 2] [--heights 8,32] [--methods rl-u,tb] [--iterations 200] [--batch-size 128] [--seed 0]
+                       [--threads 1] [--r0 0.01] [--out bench.json]
+        Times the first --iterations training iterations (paper-sized networks) and the bare matrix-multiplication floor.
+        """;
+
+    /// <summary>CPU milliseconds per iteration of the authors' Python code on this kind of machine (from the issue
+    /// tracker's measurement, one thread, optimized BLAS), for comparison.</summary>
+    private static readonly Dictionary<(string Method, int Height), double> Reference = new()
+    {
+        [("rl-u", 8)] = 77, [("tb", 8)] = 48, [("rl-u", 32)] = 238, [("tb", 32)] = 111,
+    };
+
+    public static int Run(ArgumentReader args, IAnsiConsole console)
+    {
+        int ndim = args.Int("ndim", 2, 1, 64);
+        int[] heights = ParseList<int>(args.String("heights", "8,32"), "heights", s => int.TryParse(s, CultureInfo.InvariantCulture, out int h) && h >= 2 ? h : (int?)null);
+        var methods = ParseList<TrainingMethod>(args.String("methods", "rl-u,tb"), "methods", s => { try { return (TrainingMethod?)TrainingMethodNames.Parse(s); } catch (ArgumentException) { return null; } });
+        int iterations = args.Int("iterations", 200, 1);
+        int batch = args.Int("batch-size", 128, 1);
+        long seed = args.Long("seed", 0);
+        int threads = args.Int("threads", 1, 1, 256);
+        double r0 = args.Double("r0", 0.01, 0, exclusiveMin: true);
+        string? outPath = args.String("out");
+        args.EnsureAllUsed("bench", []);
+        TorchRuntime.Configure(threads);
+
+        var rows = new List<Dictionary<string, object>>();
+        var table = new Table().AddColumns("grid", "method", "ms/iter (wall)", "ms/iter (CPU)", "matmul floor ms/iter", "ratio to floor", "GFLOP/iter", "authors' ms/iter", "speed-up");
+        foreach (int height in heights)
+            foreach (var method in methods)
+            {
+                var r = Measure(new HyperGrid(ndim, height, r0), method, iterations, batch, seed);
+                Reference.TryGetValue((method.ToName(), height), out double reference);
+                bool hasReference = ndim == 2 && reference > 0 && batch == 128;
+                table.AddRow($"D={ndim} H={height}", method.ToName(), F(r.WallMs), F(r.CpuMs), F(r.FloorMs), F(r.WallMs / r.FloorMs, "F2"),
+                    F(r.Gflop, "F3"), hasReference ? F(reference, "F0") : "-", hasReference ? F(reference / r.CpuMs, "F1") + "×" : "-");
+                rows.Add(new()
+                {
+                    ["ndim"] = ndim, ["height"] = height, ["method"] = method.ToName(), ["iterations"] = iterations, ["batchSize"] = batch,
+                    ["seed"] = seed, ["threads"] = threads, ["wallMsPerIteration"] = r.WallMs, ["cpuMsPerIteration"] = r.CpuMs,
+                    ["floorMsPerIteration"] = r.FloorMs, ["ratioToFloor"] = r.WallMs / r.FloorMs, ["gflopPerIteration"] = r.Gflop,
+                    ["meanTrajectoryLength"] = r.MeanLength,
+                });
+            }
+        console.Write(table);
+        if (outPath is not null)
+            File.WriteAllText(outPath, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
+        return 0;
+
+        static string F(double v, string format = "F1") => v.ToString(format, CultureInfo.InvariantCulture);
+    }
+
+    private sealed record Result(double WallMs, double CpuMs, double FloorMs, double Gflop, double MeanLength);
+
+    private static Result Measure(HyperGrid env, TrainingMethod method, int iterations, int batch, long seed)
+    {
+        var options = new GFlowNetTrainerOptions { Method = method, Iterations = iterations, BatchSize = batch, Seed = seed, EvalEvery = int.MaxValue };
+        using var trainer = new GFlowNetTrainer(env, options);
+        var traces = trainer.Networks.Select(n => n.Trace = []).ToList();
+        var process = Process.GetCurrentProcess();
+        var cpu0 = process.TotalProcessorTime;
+        var wall = Stopwatch.StartNew();
+        for (int i = 0; i < iterations; i++) trainer.TrainOneIteration();
+        wall.Stop();
+        process.Refresh();
+        double cpuMs = (process.TotalProcessorTime - cpu0).TotalMilliseconds / iterations;
+        double wallMs = wall.Elapsed.TotalMilliseconds / iterations;
+        double meanLength = (double)traces[0].Sum() / (iterations * (double)batch);
+
+        // The floor: the same products, replayed as bare matrix multiplications.
+        var sizes = trainer.Networks.Select(n => n.Sizes).ToList();
+        double flops = 0;
+        for (int k = 0; k < sizes.Count; k++)
+            foreach (long r in traces[k])
+                for (int l = 0; l + 1 < sizes[k].Length; l++)
+                    flops += 2.0 * r * sizes[k][l] * sizes[k][l + 1] * (l == 0 ? 2 : 3);
+        double floorMs = ReplayMatmuls(sizes, traces) / iterations;
+        return new Result(wallMs, cpuMs, floorMs, flops / iterations / 1e9, meanLength);
+    }
+
+    /// <summary>Replays every traced network call as bare products (forward, weight gradient, input gradient but for
+    /// the first layer) and returns the total milliseconds; the best of three replays.</summary>
+    private static double ReplayMatmuls(List<int[]> sizes, List<List<long>> traces)
+    {
+        using var _ = no_grad();
+        long maxRows = traces.SelectMany(t => t).DefaultIfEmpty(1).Max();
+        int maxWidth = sizes.SelectMany(s => s).Max();
+        using var input = rand(maxRows, maxWidth);
+        using var weight = rand(maxWidth, maxWidth);
+        using var grad = rand(maxRows, maxWidth);
+        double best = double.PositiveInfinity;
+        for (int repeat = 0; repeat < 3; repeat++)
+        {
+            var clock = Stopwatch.StartNew();
+            for (int k = 0; k < sizes.Count; k++)
+                foreach (long r in traces[k])
+                {
+                    using var scope = NewDisposeScope();
+                    for (int l = 0; l + 1 < sizes[k].Length; l++)
+                    {
+                        long i = sizes[k][l], o = sizes[k][l + 1];
+                        var x = input.narrow(0, 0, r).narrow(1, 0, i);
+                        var w = weight.narrow(0, 0, o).narrow(1, 0, i);
+                        var g = grad.narrow(0, 0, r).narrow(1, 0, o);
+                        mm(x, w.t());                 // forward: [r, i] × [i, o]
+                        mm(g.t(), x);                 // weight gradient: [o, r] × [r, i]
+                        if (l > 0) mm(g, w);          // input gradient: [r, o] × [o, i]
+                    }
+                }
+            best = Math.Min(best, clock.Elapsed.TotalMilliseconds);
+        }
+        return best;
+    }
+
+    private static T[] ParseList<T>(string raw, string name, Func<string, T?> parse) where T : struct
+    {
+        var items = raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var result = new List<T>();
+        foreach (var s in items)
+            result.Add(parse(s) ?? throw new UsageException($"--{name} must be a comma-separated list; '{s}' is not allowed."));
+        if (result.Count == 0) throw new UsageException($"--{name} must not be empty.");
+        return result.ToArray();
+    }
+}

@@ -1,0 +1,142 @@
+using System.Globalization;
+using GFlowNetML.Torch.Training;
+using Spectre.Console;
+
+namespace GFlowNetML.Cli.Commands;
+
+/// <summary><c>gflownet train</c>: trains a sampler, shows progress, prints a final table and writes metrics.json.</summary>
+internal static class TrainCommand
+{
+    public const string Help = """
+        gflownet train --env hypergrid --ndim D --height H --r0 R0 --method rl-u|tb --iterations N --batch-size B
+                       --seed S --eval-every K --out DIR [--checkpoint-every K] [--threads T]
+                       [--r1 0.5] [--r2 2] [--lr 1e-3] [--lr-logz 0.1] [--lr-critic 5e-3] [--lambda 0.99]
+                       [--epsilon-start 0] [--epsilon-end 0] [--epsilon-decay 0.99] [--hidden-layers 4] [--hidden-width 256]
+                       [--critic-layers 2] [--critic-width 256] [--log-reward-clamp -12]
+        gflownet train --resume DIR [--iterations N]
+        """;
+
+    public static int Run(ArgumentReader args, IAnsiConsole console, CancellationToken cancellationToken)
+    {
+        string? resume = args.String("resume");
+        TrainSettings settings;
+        string outDir;
+        int? extraIterations = null;
+        if (resume is not null)
+        {
+            outDir = resume;
+            settings = TrainSettings.Load(resume);
+            if (args.Has("iterations")) extraIterations = args.Int("iterations", 0, 1);
+            args.EnsureAllUsed("train", ["resume", "iterations"]);
+            if (!File.Exists(Torch.Checkpoints.TrainingCheckpoint.PathIn(resume)))
+                throw new UsageException($"--resume '{resume}' holds no checkpoint; the run must have been started with --checkpoint-every.");
+        }
+        else
+        {
+            settings = TrainSettings.Parse(args);
+            outDir = args.String("out") ?? throw new UsageException("--out is required: the folder metrics.json is written to.");
+            args.EnsureAllUsed("train", TrainSettings.OptionNames);
+            EnsureWritable(outDir);
+            if (settings.Trainer.CheckpointEvery > 0) settings.Trainer.CheckpointDirectory = Path.GetFullPath(outDir);
+            settings.Save(outDir);
+        }
+
+        TorchRuntime.Configure(settings.Threads);
+        var env = settings.CreateEnvironment();
+        using var trainer = resume is null
+            ? new GFlowNetTrainer(env, settings.Trainer)
+            : GFlowNetTrainer.Resume(env, resume, extraIterations);
+        var options = trainer.Options;
+        console.MarkupLineInterpolated($"[bold]{options.Method.ToName()}[/] on {env.Description}: {options.Iterations} iterations × {options.BatchSize} trajectories, seed {options.Seed}{(resume is null ? "" : $", resumed at iteration {trainer.Iteration}")}");
+
+        TrainingResult result = console.Profile.Capabilities.Interactive
+            ? TrainWithProgressBar(trainer, console, cancellationToken)
+            : TrainWithLog(trainer, console, cancellationToken);
+
+        if (!result.Completed && options.CheckpointEvery > 0) trainer.SaveCheckpoint(options.CheckpointDirectory!);
+        MetricsFile.Write(outDir, result, env.Description, options.Method, options.Seed);
+        PrintTable(console, result, options);
+        console.MarkupLineInterpolated($"Wrote {Path.Combine(outDir, MetricsFile.FileName)}");
+        if (!result.Completed)
+        {
+            console.MarkupLine("[yellow]Stopped early (cancelled).[/]");
+            return 130;
+        }
+        return 0;
+    }
+
+    private static TrainingResult TrainWithProgressBar(GFlowNetTrainer trainer, IAnsiConsole console, CancellationToken token)
+    {
+        TrainingResult? result = null;
+        console.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask(Describe(trainer.History.LastOrDefault()), maxValue: trainer.Options.Iterations);
+                task.Value = trainer.Iteration;
+                result = trainer.Train(new SyncProgress(p =>
+                {
+                    task.Value = p.Iteration;
+                    task.Description = Describe(p.LatestEvaluation);
+                }), token);
+            });
+        return result!;
+    }
+
+    private static TrainingResult TrainWithLog(GFlowNetTrainer trainer, IAnsiConsole console, CancellationToken token)
+    {
+        long total = trainer.Options.Iterations, step = Math.Max(1, total / 10), nextPrint = trainer.Iteration + step;
+        return trainer.Train(new SyncProgress(p =>
+        {
+            if (p.Iteration < nextPrint && p.Iteration != total) return;
+            nextPrint = p.Iteration + step;
+            console.WriteLine($"[{p.Iteration,7}/{total}] {Describe(p.LatestEvaluation)}");
+        }), token);
+    }
+
+    private static string Describe(EvaluationRecord? e) => e is null
+        ? "training"
+        : string.Create(CultureInfo.InvariantCulture, $"exact TV {e.ExactTotalVariation:F4}  JSD {e.JensenShannon:F4}  log Z {e.LogZ:F3}");
+
+    private static void PrintTable(IAnsiConsole console, TrainingResult result, GFlowNetTrainerOptions options)
+    {
+        var f = result.Final;
+        var table = new Table().AddColumn("metric").AddColumn(new TableColumn("value").RightAligned());
+        void Row(string name, string value) => table.AddRow(Markup.Escape(name), Markup.Escape(value));
+        Row("method", options.Method.ToName());
+        Row("iterations", f.Iteration.ToString(CultureInfo.InvariantCulture));
+        Row("trajectories", f.Trajectories.ToString(CultureInfo.InvariantCulture));
+        Row("exact total variation", F(f.ExactTotalVariation, "F5"));
+        Row("Jensen-Shannon (nats)", F(f.JensenShannon, "F5"));
+        Row("log Z", F(f.LogZ, "F5"));
+        Row("true log Z", F(f.TrueLogZ, "F5"));
+        Row("|log Z - log Z*|", F(Math.Abs(f.LogZ - f.TrueLogZ), "F5"));
+        Row("modes found", f.ModesFound.ToString(CultureInfo.InvariantCulture));
+        Row("seconds", F(f.Seconds, "F1"));
+        Row("ms / iteration", F(f.Iteration > 0 ? 1000 * f.Seconds / f.Iteration : double.NaN, "F1"));
+        console.Write(table);
+
+        static string F(double v, string format) => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "n/a";
+    }
+
+    private static void EnsureWritable(string directory)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+            string probe = Path.Combine(directory, $".write-test-{Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new UsageException($"--out '{directory}' is not a writable folder: {e.Message}");
+        }
+    }
+
+    /// <summary>An <see cref="IProgress{T}"/> that calls back on the training thread (no synchronisation context).</summary>
+    private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}

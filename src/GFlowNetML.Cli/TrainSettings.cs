@@ -1,0 +1,88 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using GFlowNetML.Environments;
+using GFlowNetML.Torch.Training;
+
+namespace GFlowNetML.Cli;
+
+/// <summary>
+/// What one <c>gflownet train</c> run was asked to do: the environment, the trainer options and the thread count.
+/// Saved as <c>run.json</c> in the output folder so that <c>--resume DIR</c> can rebuild the same run.
+/// </summary>
+internal sealed class TrainSettings
+{
+    public const string FileName = "run.json";
+
+    public string Env { get; set; } = "hypergrid";
+    public int Ndim { get; set; } = 2;
+    public int Height { get; set; } = 8;
+    public double R0 { get; set; } = 0.01;
+    public double R1 { get; set; } = 0.5;
+    public double R2 { get; set; } = 2.0;
+    public int Threads { get; set; } = 1;
+    public GFlowNetTrainerOptions Trainer { get; set; } = new();
+
+    public static readonly string[] OptionNames =
+    [
+        "env", "ndim", "height", "r0", "r1", "r2", "method", "iterations", "batch-size", "seed", "eval-every", "out",
+        "checkpoint-every", "resume", "threads", "lr", "lr-logz", "lr-critic", "lambda", "epsilon-start", "epsilon-end",
+        "epsilon-decay", "hidden-layers", "hidden-width", "critic-layers", "critic-width", "log-reward-clamp",
+    ];
+
+    public static TrainSettings Parse(ArgumentReader a)
+    {
+        var s = new TrainSettings { Env = a.String("env", "hypergrid") };
+        if (s.Env != "hypergrid") throw new UsageException($"--env must be one of: hypergrid; got '{s.Env}'.");
+        s.Ndim = a.Int("ndim", 2, 1, 64);
+        s.Height = a.Int("height", 8, 2, 1 << 20);
+        s.R0 = a.Double("r0", 0.01, 0, exclusiveMin: true);
+        s.R1 = a.Double("r1", 0.5, 0);
+        s.R2 = a.Double("r2", 2.0, 0);
+        s.Threads = a.Int("threads", 1, 1, 256);
+        var t = s.Trainer;
+        string method = a.String("method", "rl-u");
+        try { t.Method = TrainingMethodNames.Parse(method); }
+        catch (ArgumentException) { throw new UsageException($"--method must be one of: {TrainingMethodNames.Allowed}; got '{method}'."); }
+        t.Iterations = a.Int("iterations", 2000, 1);
+        t.BatchSize = a.Int("batch-size", 128, 1);
+        t.Seed = a.Long("seed", 0);
+        t.EvalEvery = a.Int("eval-every", 10, 1);
+        t.CheckpointEvery = a.Int("checkpoint-every", 0, 0);
+        t.PolicyLearningRate = a.Double("lr", t.PolicyLearningRate, 0, exclusiveMin: true);
+        t.LogZLearningRate = a.Double("lr-logz", t.LogZLearningRate, 0, exclusiveMin: true);
+        t.CriticLearningRate = a.Double("lr-critic", t.CriticLearningRate, 0, exclusiveMin: true);
+        t.Lambda = a.Double("lambda", t.Lambda, 0, 1);
+        t.EpsilonStart = a.Double("epsilon-start", t.EpsilonStart, 0, 1);
+        t.EpsilonEnd = a.Double("epsilon-end", t.EpsilonEnd, 0, t.EpsilonStart);
+        t.EpsilonDecay = a.Double("epsilon-decay", t.EpsilonDecay, 0, 1);
+        t.PolicyHiddenLayers = a.Int("hidden-layers", t.PolicyHiddenLayers, 0, 64);
+        t.PolicyHiddenWidth = a.Int("hidden-width", t.PolicyHiddenWidth, 1, 1 << 16);
+        t.CriticHiddenLayers = a.Int("critic-layers", t.CriticHiddenLayers, 0, 64);
+        t.CriticHiddenWidth = a.Int("critic-width", t.CriticHiddenWidth, 1, 1 << 16);
+        t.LogRewardClamp = a.Double("log-reward-clamp", t.LogRewardClamp, double.MinValue);
+        if (t.EpsilonStart > 0 && t.Method == TrainingMethod.PolicyGradientUniform)
+            throw new UsageException($"--epsilon-start must be 0 for --method {t.Method.ToName()} (policy-gradient methods sample strictly on-policy); got {t.EpsilonStart}.");
+        if ((long)s.Ndim * s.Height > 1 << 20)
+            throw new UsageException($"--ndim × --height must be at most 1048576 (the width of the K-hot encoding); got {s.Ndim} × {s.Height}.");
+        return s;
+    }
+
+    public GFlowNetEnvironment CreateEnvironment() => new HyperGrid(Ndim, Height, R0, R1, R2);
+
+    public void Save(string directory)
+        => File.WriteAllText(Path.Combine(directory, FileName), JsonSerializer.Serialize(this, Json));
+
+    public static TrainSettings Load(string directory)
+    {
+        string path = Path.Combine(directory, FileName);
+        if (!File.Exists(path)) throw new UsageException($"--resume '{directory}' holds no {FileName}; pass the --out folder of a run started with --checkpoint-every.");
+        return JsonSerializer.Deserialize<TrainSettings>(File.ReadAllText(path), Json)
+            ?? throw new UsageException($"--resume '{directory}': {FileName} is empty.");
+    }
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+    };
+}

@@ -1,0 +1,93 @@
+using static TorchSharp.torch;
+
+namespace GFlowNetML.Torch.Training;
+
+/// <summary>
+/// Adam (Kingma &amp; Ba) with per-group learning rates, the update of <c>torch.optim.Adam</c> without weight decay or AMSGrad.
+/// Its state (step count, first and second moments) is explicit so that checkpoints save and restore it exactly.
+/// </summary>
+internal sealed class Adam : IDisposable
+{
+    private readonly List<(Tensor Parameter, double LearningRate)> _parameters = [];
+    private readonly List<Tensor> _m = [], _v = [];
+    private readonly double _beta1, _beta2, _eps;
+
+    public Adam(IEnumerable<(IEnumerable<Tensor> Parameters, double LearningRate)> groups, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
+    {
+        _beta1 = beta1; _beta2 = beta2; _eps = eps;
+        foreach (var (parameters, lr) in groups)
+            foreach (var p in parameters)
+            {
+                _parameters.Add((p, lr));
+                _m.Add(zeros_like(p).DetachFromDisposeScope());
+                _v.Add(zeros_like(p).DetachFromDisposeScope());
+            }
+    }
+
+    /// <summary>The number of steps taken.</summary>
+    public long Steps { get; private set; }
+
+    /// <summary>Clears the gradients of all parameters.</summary>
+    public void ZeroGrad()
+    {
+        foreach (var (p, _) in _parameters) p.grad?.zero_();
+    }
+
+    /// <summary>One Adam step on the gradients currently held by the parameters.</summary>
+    public void Step()
+    {
+        Steps++;
+        double bc1 = 1 - Math.Pow(_beta1, Steps), bc2 = 1 - Math.Pow(_beta2, Steps);
+        double sqrtBc2 = Math.Sqrt(bc2);
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        for (int i = 0; i < _parameters.Count; i++)
+        {
+            var (p, lr) = _parameters[i];
+            var g = p.grad;
+            if (g is null) continue;
+            _m[i].mul_(_beta1).add_(g, alpha: 1 - _beta1);
+            _v[i].mul_(_beta2).addcmul_(g, g, value: 1 - _beta2);
+            var denom = _v[i].sqrt().div_(sqrtBc2).add_(_eps);
+            p.addcdiv_(_m[i], denom, value: -lr / bc1);
+        }
+    }
+
+    /// <summary>The state as host arrays: the step count and, per parameter, m then v.</summary>
+    public (long Steps, float[][] Moments) ExportState()
+    {
+        var moments = new float[_m.Count * 2][];
+        for (int i = 0; i < _m.Count; i++)
+        {
+            moments[2 * i] = _m[i].data<float>().ToArray();
+            moments[2 * i + 1] = _v[i].data<float>().ToArray();
+        }
+        return (Steps, moments);
+    }
+
+    /// <summary>Restores a state saved by <see cref="ExportState"/>.</summary>
+    public void ImportState(long steps, float[][] moments)
+    {
+        if (moments.Length != _m.Count * 2) throw new InvalidDataException($"Expected {_m.Count * 2} optimizer moment tensors, got {moments.Length}.");
+        using var _ = no_grad();
+        for (int i = 0; i < _m.Count; i++)
+        {
+            Load(_m[i], moments[2 * i]);
+            Load(_v[i], moments[2 * i + 1]);
+        }
+        Steps = steps;
+
+        static void Load(Tensor target, float[] values)
+        {
+            if (values.Length != target.numel()) throw new InvalidDataException($"An optimizer moment has {target.numel()} values, the checkpoint {values.Length}.");
+            using var source = tensor(values, target.shape);
+            target.copy_(source);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in _m) t.Dispose();
+        foreach (var t in _v) t.Dispose();
+    }
+}

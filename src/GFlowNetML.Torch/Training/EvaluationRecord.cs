@@ -1,0 +1,27 @@
+namespace GFlowNetML.Torch.Training;
+
+/// <summary>One exact evaluation during training.</summary>
+/// <param name="Iteration">The number of iterations done.</param>
+/// <param name="Trajectories">The number of forward trajectories sampled so far.</param>
+/// <param name="ExactTotalVariation">½·Σ|P_T(x) − R(x)/Z*| of the current policy.</param>
+/// <param name="JensenShannon">The Jensen–Shannon divergence between P_T and R/Z*, in nats.</param>
+/// <param name="LogZ">The learned log Z.</param>
+/// <param name="TrueLogZ">The exact log Z*.</param>
+/// <param name="ModesFound">The number of distinct modes among all terminal states sampled so far.</param>
+/// <param name="Seconds">Wall-clock seconds of training so far (across resumes).</param>
+public sealed record EvaluationRecord(long Iteration, long Trajectories, double ExactTotalVariation, double JensenShannon,
+    double LogZ, double TrueLogZ, int ModesFound, double Seconds);
+
+/// <summary>Progress of a training run, reported after every iteration.</summary>
+/// <param name="Iteration">The number of iterations done.</param>
+/// <param name="Iterations">The total number of iterations of the run.</param>
+/// <param name="Trajectories">The number of trajectories sampled so far.</param>
+/// <param name="Loss">The loss of the last iteration (the mean squared TB residual for every method, so they compare).</param>
+/// <param name="LatestEvaluation">The latest exact evaluation, if any.</param>
+public sealed record TrainingProgress(long Iteration, long Iterations, long Trajectories, double Loss, EvaluationRecord? LatestEvaluation);
+
+/// <summary>The outcome of <see cref="GFlowNetTrainer.Train"/>.</summary>
+/// <param name="Final">The evaluation at the last iteration done.</param>
+/// <param name="History">Every evaluation, in order.</param>
+/// <param name="Completed">False when training stopped early through cancellation.</param>
+public sealed record TrainingResult(EvaluationRecord Final, IReadOnlyList<EvaluationRecord> History, bool Completed);

@@ -1,0 +1,242 @@
+using System.Diagnostics;
+using GFlowNetML.Environments;
+using GFlowNetML.Evaluation;
+using GFlowNetML.Sampling;
+using GFlowNetML.Torch.Checkpoints;
+using GFlowNetML.Torch.Networks;
+using GFlowNetML.Torch.Objectives;
+using static TorchSharp.torch;
+
+namespace GFlowNetML.Torch.Training;
+
+/// <summary>
+/// Trains a GFlowNet sampler on an environment with TorchSharp: samples a batch per iteration (on-policy, or ε-noisy for
+/// value-based methods), applies the chosen objective, evaluates exactly on schedule, reports progress, writes
+/// checkpoints and honours cancellation. The same seed gives the same numbers, also across a checkpoint and resume.
+/// </summary>
+/// <remarks>Not thread-safe. Training runs on the CPU with the current TorchSharp thread setting
+/// (<c>torch.set_num_threads</c>); use one thread for bit-reproducible timings.</remarks>
+public sealed class GFlowNetTrainer : IDisposable
+{
+    private readonly GFlowNetEnvironment _env;
+    private readonly GFlowNetTrainerOptions _options;
+    private readonly TrajectorySampler _sampler;
+    private readonly GFlowNetRandom _random;
+    private readonly Mlp _policyNetwork;
+    private readonly TorchForwardPolicy _policy;
+    private readonly Tensor _logZ;
+    private readonly Adam _policyOptimizer;
+    private readonly TrainingObjective _objective;
+    private readonly StateSpace? _space;
+    private readonly List<EvaluationRecord> _history = [];
+    private readonly HashSet<string> _modeKeys = [];
+    private readonly List<int[]> _modes = [];
+    private double _epsilon;
+    private double _secondsBefore;
+
+    /// <summary>Creates a trainer with freshly initialised networks.</summary>
+    /// <param name="environment">The environment to train on.</param>
+    /// <param name="options">The options; validated here (a copy is kept).</param>
+    public GFlowNetTrainer(GFlowNetEnvironment environment, GFlowNetTrainerOptions options)
+    {
+        _env = environment ?? throw new ArgumentNullException(nameof(environment));
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options.Clone();
+        var master = new GFlowNetRandom(_options.Seed);
+        var initRandom = new GFlowNetRandom(master.NextSeed());
+        _random = new GFlowNetRandom(master.NextSeed());
+        _sampler = new TrajectorySampler(_env);
+        _policyNetwork = new Mlp(_env.EncodingWidth, _options.PolicyHiddenLayers, _options.PolicyHiddenWidth, _env.ActionCount, initRandom);
+        _policy = new TorchForwardPolicy(_policyNetwork, _env.ActionCount);
+        _logZ = zeros(1).requires_grad_(true).DetachFromDisposeScope();
+        _policyOptimizer = new Adam([(_policyNetwork.Parameters, _options.PolicyLearningRate), ([_logZ], _options.LogZLearningRate)]);
+        var context = new TrainingContext(_options, _policy, _logZ, _policyOptimizer, initRandom);
+        _objective = _options.Method switch
+        {
+            TrainingMethod.PolicyGradientUniform => new PolicyGradientObjective(context, _env.EncodingWidth),
+            TrainingMethod.TrajectoryBalance => new TrajectoryBalanceObjective(context),
+            _ => throw new ArgumentOutOfRangeException(nameof(options), _options.Method, $"Method must be one of {TrainingMethodNames.Allowed}."),
+        };
+        _epsilon = _options.EpsilonStart;
+        if (_env.EnumerateStates() is not null) _space = StateSpace.Enumerate(_env);
+    }
+
+    /// <summary>Creates a trainer that continues the run saved in <paramref name="checkpointDirectory"/>, with the
+    /// options stored there (the iteration count may be raised with <paramref name="iterations"/>).</summary>
+    /// <param name="environment">The environment; must match the checkpoint's (same <see cref="GFlowNetEnvironment.Description"/>).</param>
+    /// <param name="checkpointDirectory">The folder holding <c>checkpoint.gfn</c>.</param>
+    /// <param name="iterations">A new total number of iterations, or null to keep the checkpoint's.</param>
+    public static GFlowNetTrainer Resume(GFlowNetEnvironment environment, string checkpointDirectory, int? iterations = null)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var checkpoint = TrainingCheckpoint.Load(checkpointDirectory);
+        var header = checkpoint.Header;
+        if (header.Environment != environment.Description)
+            throw new ArgumentException($"The checkpoint was made on {header.Environment}, not on {environment.Description}.", nameof(environment));
+        var options = header.Options.Clone();
+        options.CheckpointDirectory = checkpointDirectory;
+        if (iterations is int n) options.Iterations = n;
+        var trainer = new GFlowNetTrainer(environment, options);
+        trainer.Restore(checkpoint);
+        return trainer;
+    }
+
+    /// <summary>The options in force.</summary>
+    public GFlowNetTrainerOptions Options => _options.Clone();
+
+    /// <summary>The environment trained on.</summary>
+    public GFlowNetEnvironment Environment => _env;
+
+    /// <summary>The number of iterations done.</summary>
+    public long Iteration { get; private set; }
+
+    /// <summary>The number of trajectories sampled for training so far.</summary>
+    public long Trajectories { get; private set; }
+
+    /// <summary>The learned log Z.</summary>
+    public double LogZ => _logZ.detach().item<float>();
+
+    /// <summary>The exact evaluations so far.</summary>
+    public IReadOnlyList<EvaluationRecord> History => _history;
+
+    /// <summary>The number of distinct modes among all terminal states sampled for training so far.</summary>
+    public int ModesFound => _modes.Count;
+
+    /// <summary>The number of scalar parameters of the forward policy.</summary>
+    public long PolicyParameterCount => _policyNetwork.ParameterCount;
+
+    /// <summary>Runs the remaining iterations.</summary>
+    /// <param name="progress">Called synchronously after every iteration.</param>
+    /// <param name="cancellationToken">Stops training at the next iteration boundary; the result then has
+    /// <see cref="TrainingResult.Completed"/> false.</param>
+    public TrainingResult Train(IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        double Seconds() => _secondsBefore + clock.Elapsed.TotalSeconds;
+        if (_history.Count == 0 && _space is not null) _history.Add(Evaluate(Seconds()));
+        bool completed = true;
+        while (Iteration < _options.Iterations)
+        {
+            if (cancellationToken.IsCancellationRequested) { completed = false; break; }
+            double loss = TrainOneIteration();
+            bool evaluate = _space is not null && (Iteration % _options.EvalEvery == 0 || Iteration == _options.Iterations);
+            if (evaluate) _history.Add(Evaluate(Seconds()));
+            progress?.Report(new TrainingProgress(Iteration, _options.Iterations, Trajectories, loss, _history.LastOrDefault()));
+            if (_options.CheckpointEvery > 0 && Iteration % _options.CheckpointEvery == 0)
+                SaveCheckpoint(_options.CheckpointDirectory!, Seconds());
+        }
+        _secondsBefore = Seconds();
+        var final = _space is null
+            ? new EvaluationRecord(Iteration, Trajectories, double.NaN, double.NaN, LogZ, _env.LogPartition ?? double.NaN, ModesFound, _secondsBefore)
+            : _history[^1].Iteration == Iteration ? _history[^1] with { Seconds = _secondsBefore } : Evaluate(_secondsBefore);
+        return new TrainingResult(final, _history.ToArray(), completed);
+    }
+
+    /// <summary>The forward policy network followed by the objective's networks (the benchmark traces their work).</summary>
+    internal IReadOnlyList<Mlp> Networks => [_policyNetwork, .. _objective.Networks];
+
+    /// <summary>One iteration: sample a batch with the recorded graph, update, advance counters and ε.</summary>
+    internal double TrainOneIteration()
+    {
+        using var scope = NewDisposeScope();
+        TrajectoryBatch batch;
+        _policy.Recording = true;
+        try { batch = _sampler.Sample(_policy, _options.BatchSize, _random, _objective.RequiresOnPolicy ? 0 : _epsilon); }
+        catch { _policy.ClearRecording(); throw; }
+        finally { _policy.Recording = false; }
+        var logPF = _policy.TakeRecorded(batch.RowActions);
+        double loss = _objective.Update(batch, logPF);
+        Iteration++;
+        Trajectories += batch.Size;
+        _epsilon = _options.EpsilonEnd + (_epsilon - _options.EpsilonEnd) * _options.EpsilonDecay;
+        RecordModes(batch);
+        return loss;
+    }
+
+    /// <summary>The exact metrics of the current policy (requires an enumerable environment).</summary>
+    public ExactMetrics EvaluateExact()
+    {
+        if (_space is null) throw new NotSupportedException($"Environment '{_env.Name}' cannot enumerate its states, so exact evaluation is not available.");
+        return ExactMetrics.Evaluate(_space, _policy.AllLogProbabilities(_space), LogZ);
+    }
+
+    /// <summary>log π_F(a|s) of the current policy for every enumerated state (<c>Count · ActionCount</c>).</summary>
+    public float[] ForwardLogProbabilities(StateSpace space) => _policy.AllLogProbabilities(space);
+
+    private EvaluationRecord Evaluate(double seconds)
+    {
+        var m = EvaluateExact();
+        return new EvaluationRecord(Iteration, Trajectories, m.TotalVariation, m.JensenShannon, m.LogZ, m.TrueLogZ, ModesFound, seconds);
+    }
+
+    private void RecordModes(TrajectoryBatch batch)
+    {
+        for (int n = 0; n < batch.Size; n++)
+        {
+            var x = batch.TerminalState(n);
+            if (!_env.IsMode(x)) continue;
+            if (_modeKeys.Add(string.Join(',', x.ToArray()))) _modes.Add(x.ToArray());
+        }
+    }
+
+    /// <summary>Writes a checkpoint of the current state into <paramref name="directory"/> (atomically).</summary>
+    public void SaveCheckpoint(string directory) => SaveCheckpoint(directory, _secondsBefore);
+
+    private void SaveCheckpoint(string directory, double seconds)
+    {
+        var tensors = new Dictionary<string, float[][]> { ["policy"] = _policyNetwork.ExportWeights(), ["logZ"] = [[(float)LogZ]] };
+        var steps = new Dictionary<string, long>();
+        AddOptimizer("optimizer.policy", _policyOptimizer);
+        for (int i = 0; i < _objective.Networks.Count; i++) tensors[$"objective.network{i}"] = _objective.Networks[i].ExportWeights();
+        for (int i = 0; i < _objective.Optimizers.Count; i++) AddOptimizer($"objective.optimizer{i}", _objective.Optimizers[i]);
+        new TrainingCheckpoint
+        {
+            Header = new CheckpointHeader
+            {
+                Options = _options, Environment = _env.Description, Iteration = Iteration, Trajectories = Trajectories,
+                Epsilon = _epsilon, SamplerRandom = _random.GetState(), Seconds = seconds, History = [.. _history],
+                ModesFound = [.. _modes], OptimizerSteps = steps,
+            },
+            Tensors = tensors,
+        }.Save(directory);
+
+        void AddOptimizer(string name, Adam adam)
+        {
+            var (count, moments) = adam.ExportState();
+            steps[name] = count;
+            tensors[name] = moments;
+        }
+    }
+
+    private void Restore(TrainingCheckpoint checkpoint)
+    {
+        var h = checkpoint.Header;
+        var t = checkpoint.Tensors;
+        float[][] Group(string name) => t.TryGetValue(name, out var g) ? g : throw new InvalidDataException($"The checkpoint lacks '{name}'.");
+        _policyNetwork.ImportWeights(Group("policy"));
+        using (no_grad()) _logZ.fill_(Group("logZ")[0][0]);
+        _policyOptimizer.ImportState(h.OptimizerSteps["optimizer.policy"], Group("optimizer.policy"));
+        for (int i = 0; i < _objective.Networks.Count; i++) _objective.Networks[i].ImportWeights(Group($"objective.network{i}"));
+        for (int i = 0; i < _objective.Optimizers.Count; i++)
+            _objective.Optimizers[i].ImportState(h.OptimizerSteps[$"objective.optimizer{i}"], Group($"objective.optimizer{i}"));
+        Iteration = h.Iteration;
+        Trajectories = h.Trajectories;
+        _epsilon = h.Epsilon;
+        _random.SetState(h.SamplerRandom);
+        _secondsBefore = h.Seconds;
+        _history.Clear();
+        _history.AddRange(h.History);
+        _modes.Clear(); _modeKeys.Clear();
+        foreach (var m in h.ModesFound) if (_modeKeys.Add(string.Join(',', m))) _modes.Add(m);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _objective.Dispose();
+        _policyOptimizer.Dispose();
+        _policyNetwork.Dispose();
+        _logZ.Dispose();
+    }
+}

@@ -1,0 +1,99 @@
+namespace GFlowNetML.Torch.Training;
+
+/// <summary>Options of <see cref="GFlowNetTrainer"/>. The defaults are the paper's hyper-grid settings.</summary>
+public sealed class GFlowNetTrainerOptions
+{
+    /// <summary>The training method. Default <see cref="TrainingMethod.PolicyGradientUniform"/> (RL-U).</summary>
+    public TrainingMethod Method { get; set; } = TrainingMethod.PolicyGradientUniform;
+
+    /// <summary>The number of training iterations (each samples one batch). Default 2000; at least 1.</summary>
+    public int Iterations { get; set; } = 2000;
+
+    /// <summary>The number of trajectories per iteration. Default 128; at least 1.</summary>
+    public int BatchSize { get; set; } = 128;
+
+    /// <summary>The seed every random choice flows from (initialisation and sampling). Default 0.</summary>
+    public long Seed { get; set; }
+
+    /// <summary>Exact evaluation every this many iterations (and at iteration 0 and at the end). Default 10; at least 1.</summary>
+    public int EvalEvery { get; set; } = 10;
+
+    /// <summary>The learning rate of the forward policy. Default 1e-3; positive.</summary>
+    public double PolicyLearningRate { get; set; } = 1e-3;
+
+    /// <summary>The learning rate of log Z. Default 0.1; positive.</summary>
+    public double LogZLearningRate { get; set; } = 0.1;
+
+    /// <summary>The learning rate of the critic V (RL methods). Default 5e-3; positive.</summary>
+    public double CriticLearningRate { get; set; } = 5e-3;
+
+    /// <summary>λ of the λ-advantages (RL methods). Default 0.99; in [0, 1].</summary>
+    public double Lambda { get; set; } = 0.99;
+
+    /// <summary>The number of hidden layers of the policy network. Default 4; at least 0.</summary>
+    public int PolicyHiddenLayers { get; set; } = 4;
+
+    /// <summary>The width of the policy's hidden layers. Default 256; at least 1.</summary>
+    public int PolicyHiddenWidth { get; set; } = 256;
+
+    /// <summary>The number of hidden layers of the critic. Default 2; at least 0.</summary>
+    public int CriticHiddenLayers { get; set; } = 2;
+
+    /// <summary>The width of the critic's hidden layers. Default 256; at least 1.</summary>
+    public int CriticHiddenWidth { get; set; } = 256;
+
+    /// <summary>The initial ε of ε-uniform exploration (value-based methods only; RL methods are on-policy). Default 0; in [0, 1].</summary>
+    public double EpsilonStart { get; set; }
+
+    /// <summary>The value ε decays towards. Default 0; in [0, EpsilonStart].</summary>
+    public double EpsilonEnd { get; set; }
+
+    /// <summary>The geometric decay of ε per iteration: ε ← ε_end + (ε − ε_end)·decay. Default 0.99; in [0, 1].</summary>
+    public double EpsilonDecay { get; set; } = 0.99;
+
+    /// <summary>The floor on log R(x) inside the losses (the reference code's −12). Default −12; finite.</summary>
+    public double LogRewardClamp { get; set; } = -12;
+
+    /// <summary>Write a checkpoint every this many iterations (0 = never). Default 0; at least 0.</summary>
+    public int CheckpointEvery { get; set; }
+
+    /// <summary>The folder checkpoints are written to; required when <see cref="CheckpointEvery"/> is positive.</summary>
+    public string? CheckpointDirectory { get; set; }
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid option and its allowed values.</summary>
+    public void Validate()
+    {
+        if (!Enum.IsDefined(Method)) Fail(nameof(Method), Method, $"one of {TrainingMethodNames.Allowed}");
+        if (Iterations < 1) Fail(nameof(Iterations), Iterations, "at least 1");
+        if (BatchSize < 1) Fail(nameof(BatchSize), BatchSize, "at least 1");
+        if (EvalEvery < 1) Fail(nameof(EvalEvery), EvalEvery, "at least 1");
+        Positive(nameof(PolicyLearningRate), PolicyLearningRate);
+        Positive(nameof(LogZLearningRate), LogZLearningRate);
+        Positive(nameof(CriticLearningRate), CriticLearningRate);
+        if (!(Lambda >= 0 && Lambda <= 1)) Fail(nameof(Lambda), Lambda, "in [0, 1]");
+        if (PolicyHiddenLayers < 0) Fail(nameof(PolicyHiddenLayers), PolicyHiddenLayers, "at least 0");
+        if (PolicyHiddenWidth < 1) Fail(nameof(PolicyHiddenWidth), PolicyHiddenWidth, "at least 1");
+        if (CriticHiddenLayers < 0) Fail(nameof(CriticHiddenLayers), CriticHiddenLayers, "at least 0");
+        if (CriticHiddenWidth < 1) Fail(nameof(CriticHiddenWidth), CriticHiddenWidth, "at least 1");
+        if (!(EpsilonStart >= 0 && EpsilonStart <= 1)) Fail(nameof(EpsilonStart), EpsilonStart, "in [0, 1]");
+        if (!(EpsilonEnd >= 0 && EpsilonEnd <= EpsilonStart)) Fail(nameof(EpsilonEnd), EpsilonEnd, "in [0, EpsilonStart]");
+        if (!(EpsilonDecay >= 0 && EpsilonDecay <= 1)) Fail(nameof(EpsilonDecay), EpsilonDecay, "in [0, 1]");
+        if (!double.IsFinite(LogRewardClamp)) Fail(nameof(LogRewardClamp), LogRewardClamp, "a finite number");
+        if (CheckpointEvery < 0) Fail(nameof(CheckpointEvery), CheckpointEvery, "at least 0 (0 = never)");
+        if (CheckpointEvery > 0 && string.IsNullOrWhiteSpace(CheckpointDirectory))
+            throw new ArgumentException($"{nameof(CheckpointDirectory)} is required when {nameof(CheckpointEvery)} is positive.", nameof(CheckpointDirectory));
+        if (EpsilonStart > 0 && Method == TrainingMethod.PolicyGradientUniform)
+            Fail(nameof(EpsilonStart), EpsilonStart, $"0 for {Method.ToName()} (policy-gradient methods sample strictly on-policy)");
+
+        static void Positive(string name, double value)
+        {
+            if (!(value > 0) || !double.IsFinite(value)) Fail(name, value, "a finite number greater than 0");
+        }
+    }
+
+    private static void Fail(string name, object value, string allowed)
+        => throw new ArgumentOutOfRangeException(name, value, $"{name} must be {allowed}; got {value}.");
+
+    /// <summary>A copy of these options.</summary>
+    public GFlowNetTrainerOptions Clone() => (GFlowNetTrainerOptions)MemberwiseClone();
+}
