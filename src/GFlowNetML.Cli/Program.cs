@@ -2,6 +2,8 @@ using GFlowNetML.Cli;
 using GFlowNetML.Cli.Commands;
 using Spectre.Console;
 
+// Tables stay readable when the output is redirected (CI logs, files).
+if (!AnsiConsole.Profile.Capabilities.Interactive) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 160);
 return Cli.Run(args, AnsiConsole.Console);
 
 namespace GFlowNetML.Cli

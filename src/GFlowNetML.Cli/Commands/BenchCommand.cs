@@ -44,19 +44,19 @@ internal static class BenchCommand
         TorchRuntime.Configure(threads);
 
         var rows = new List<Dictionary<string, object>>();
-        var table = new Table().AddColumns("grid", "method", "ms/iter (wall)", "ms/iter (CPU)", "matmul floor ms/iter", "ratio to floor", "GFLOP/iter", "authors' ms/iter", "speed-up");
+        var table = new Table().AddColumns("grid", "method", "ms/iter (wall)", "sample ms", "forward ms", "update ms", "ms/iter (CPU)", "matmul floor ms/iter", "ratio to floor", "GFLOP/iter", "authors' ms/iter", "speed-up");
         foreach (int height in heights)
             foreach (var method in methods)
             {
                 var r = Measure(new HyperGrid(ndim, height, r0), method, iterations, batch, seed);
                 Reference.TryGetValue((method.ToName(), height), out double reference);
                 bool hasReference = ndim == 2 && reference > 0 && batch == 128;
-                table.AddRow($"D={ndim} H={height}", method.ToName(), F(r.WallMs), F(r.CpuMs), F(r.FloorMs), F(r.WallMs / r.FloorMs, "F2"),
+                table.AddRow($"D={ndim} H={height}", method.ToName(), F(r.WallMs), F(r.SampleMs), F(r.ForwardMs), F(r.UpdateMs), F(r.CpuMs), F(r.FloorMs), F(r.WallMs / r.FloorMs, "F2"),
                     F(r.Gflop, "F3"), hasReference ? F(reference, "F0") : "-", hasReference ? F(reference / r.CpuMs, "F1") + "×" : "-");
                 rows.Add(new()
                 {
                     ["ndim"] = ndim, ["height"] = height, ["method"] = method.ToName(), ["iterations"] = iterations, ["batchSize"] = batch,
-                    ["seed"] = seed, ["threads"] = threads, ["wallMsPerIteration"] = r.WallMs, ["cpuMsPerIteration"] = r.CpuMs,
+                    ["seed"] = seed, ["threads"] = threads, ["wallMsPerIteration"] = r.WallMs, ["cpuMsPerIteration"] = r.CpuMs, ["samplingMsPerIteration"] = r.SampleMs, ["forwardMsPerIteration"] = r.ForwardMs, ["updateMsPerIteration"] = r.UpdateMs,
                     ["floorMsPerIteration"] = r.FloorMs, ["ratioToFloor"] = r.WallMs / r.FloorMs, ["gflopPerIteration"] = r.Gflop,
                     ["meanTrajectoryLength"] = r.MeanLength,
                 });
@@ -69,7 +69,7 @@ internal static class BenchCommand
         static string F(double v, string format = "F1") => v.ToString(format, CultureInfo.InvariantCulture);
     }
 
-    private sealed record Result(double WallMs, double CpuMs, double FloorMs, double Gflop, double MeanLength);
+    private sealed record Result(double WallMs, double CpuMs, double SampleMs, double ForwardMs, double UpdateMs, double FloorMs, double Gflop, double MeanLength);
 
     private static Result Measure(HyperGrid env, TrainingMethod method, int iterations, int batch, long seed)
     {
@@ -84,49 +84,56 @@ internal static class BenchCommand
         process.Refresh();
         double cpuMs = (process.TotalProcessorTime - cpu0).TotalMilliseconds / iterations;
         double wallMs = wall.Elapsed.TotalMilliseconds / iterations;
-        double meanLength = (double)traces[0].Sum() / (iterations * (double)batch);
+        double meanLength = traces[0].Where(t => !t.WithGrad).Sum(t => (double)t.Rows) / (iterations * (double)batch);
 
         // The floor: the same products, replayed as bare matrix multiplications.
         var sizes = trainer.Networks.Select(n => n.Sizes).ToList();
         double flops = 0;
         for (int k = 0; k < sizes.Count; k++)
-            foreach (long r in traces[k])
+            foreach (var (r, withGrad) in traces[k])
                 for (int l = 0; l + 1 < sizes[k].Length; l++)
-                    flops += 2.0 * r * sizes[k][l] * sizes[k][l + 1] * (l == 0 ? 2 : 3);
+                    flops += 2.0 * r * sizes[k][l] * sizes[k][l + 1] * (!withGrad ? 1 : l == 0 ? 2 : 3);
         double floorMs = ReplayMatmuls(sizes, traces) / iterations;
-        return new Result(wallMs, cpuMs, floorMs, flops / iterations / 1e9, meanLength);
+        return new Result(wallMs, cpuMs, trainer.SamplingTime.TotalMilliseconds / iterations, trainer.ForwardTime.TotalMilliseconds / iterations, trainer.UpdateTime.TotalMilliseconds / iterations, floorMs, flops / iterations / 1e9, meanLength);
     }
 
-    /// <summary>Replays every traced network call as bare products (forward, weight gradient, input gradient but for
-    /// the first layer) and returns the total milliseconds; the best of three replays.</summary>
-    private static double ReplayMatmuls(List<int[]> sizes, List<List<long>> traces)
+    /// <summary>Replays every traced network call as bare products (forward; with a graph also the weight gradient
+    /// and, but for the first layer, the input gradient) on contiguous operands of the same shapes, and returns the
+    /// total milliseconds: the best of five replays after one warm-up.</summary>
+    private static double ReplayMatmuls(List<int[]> sizes, List<List<(long Rows, bool WithGrad)>> traces)
     {
         using var _ = no_grad();
-        long maxRows = traces.SelectMany(t => t).DefaultIfEmpty(1).Max();
-        int maxWidth = sizes.SelectMany(s => s).Max();
-        using var input = rand(maxRows, maxWidth);
-        using var weight = rand(maxWidth, maxWidth);
-        using var grad = rand(maxRows, maxWidth);
+        using var operands = NewDisposeScope();
+        var cache = new Dictionary<(long, long), Tensor>();
+        Tensor Operand(long rows, long columns)
+        {
+            if (!cache.TryGetValue((rows, columns), out var t)) cache[(rows, columns)] = t = rand(rows, columns);
+            return t;
+        }
+        var products = new List<(Tensor A, Tensor B, bool TransposeA, bool TransposeB)>();
+        for (int k = 0; k < sizes.Count; k++)
+            foreach (var (r, withGrad) in traces[k])
+                for (int l = 0; l + 1 < sizes[k].Length; l++)
+                {
+                    long i = sizes[k][l], o = sizes[k][l + 1];
+                    var x = Operand(r, i);
+                    var w = Operand(o, i);
+                    var g = Operand(r, o);
+                    products.Add((x, w, false, true));                  // forward: [r, i] × [i, o]
+                    if (!withGrad) continue;
+                    products.Add((g, x, true, false));                  // weight gradient: [o, r] × [r, i]
+                    if (l > 0) products.Add((g, w, false, false));      // input gradient: [r, o] × [o, i]
+                }
         double best = double.PositiveInfinity;
-        for (int repeat = 0; repeat < 3; repeat++)
+        for (int repeat = 0; repeat < 6; repeat++)
         {
             var clock = Stopwatch.StartNew();
-            for (int k = 0; k < sizes.Count; k++)
-                foreach (long r in traces[k])
-                {
-                    using var scope = NewDisposeScope();
-                    for (int l = 0; l + 1 < sizes[k].Length; l++)
-                    {
-                        long i = sizes[k][l], o = sizes[k][l + 1];
-                        var x = input.narrow(0, 0, r).narrow(1, 0, i);
-                        var w = weight.narrow(0, 0, o).narrow(1, 0, i);
-                        var g = grad.narrow(0, 0, r).narrow(1, 0, o);
-                        mm(x, w.t());                 // forward: [r, i] × [i, o]
-                        mm(g.t(), x);                 // weight gradient: [o, r] × [r, i]
-                        if (l > 0) mm(g, w);          // input gradient: [r, o] × [o, i]
-                    }
-                }
-            best = Math.Min(best, clock.Elapsed.TotalMilliseconds);
+            foreach (var (a, b, ta, tb) in products)
+            {
+                using var scope = NewDisposeScope();
+                mm(ta ? a.t() : a, tb ? b.t() : b);
+            }
+            if (repeat > 0) best = Math.Min(best, clock.Elapsed.TotalMilliseconds);
         }
         return best;
     }

@@ -1,29 +1,24 @@
 using GFlowNetML.Evaluation;
 using GFlowNetML.Sampling;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GFlowNetML.Torch.Networks;
 
 /// <summary>
-/// The forward policy π_F as an MLP over encoded states with masking and log-softmax. Disallowed logits are filled
-/// with a finite −1e5 before the log-softmax (−∞ would give NaN gradients); their probability underflows to exactly 0,
-/// so the sampler never draws them. While <see cref="Recording"/> is on, each step's log-probabilities are kept with
-/// their autograd graph, so that training reuses the sampling pass instead of evaluating the network again.
+/// The forward policy π_F as an MLP over encoded states with masking and log-softmax. For training, disallowed logits
+/// are filled with a finite −1e5 before the log-softmax (−∞ would give NaN gradients). For sampling, the network runs
+/// without gradients one step at a time and the masked log-softmax is taken on the host (disallowed actions get −∞,
+/// so they are never drawn); training then evaluates all rows of the batch in one pass with gradients, which keeps the
+/// backward pass to a few large matrix products instead of one small chain per step.
 /// </summary>
 internal sealed class TorchForwardPolicy(Mlp network, int actionCount) : IForwardPolicy
 {
-    /// <summary>The fill value of disallowed logits.</summary>
+    /// <summary>The fill value of disallowed logits in the training pass.</summary>
     public const float MaskedLogit = -1e5f;
-
-    private readonly List<Tensor> _recorded = [];
 
     public Mlp Network { get; } = network;
 
     public int ActionCount { get; } = actionCount;
-
-    /// <summary>Whether the host-side LogProbabilities keeps its outputs (with gradients) for <see cref="TakeRecorded"/>.</summary>
-    public bool Recording { get; set; }
 
     /// <summary>log π_F for a batch of encoded states and masks, as a tensor [rows, actions] (with a graph when grad is on).</summary>
     public Tensor LogProbabilities(Tensor features, Tensor masks)
@@ -32,27 +27,24 @@ internal sealed class TorchForwardPolicy(Mlp network, int actionCount) : IForwar
     /// <inheritdoc/>
     public void LogProbabilities(ReadOnlySpan<float> features, ReadOnlySpan<bool> masks, int rows, Span<float> logProbabilities)
     {
-        using var grad = Recording ? enable_grad() : no_grad();
-        var x = tensor(features.ToArray(), [rows, features.Length / rows]);
-        var m = tensor(masks.ToArray(), [rows, ActionCount]);
-        var lp = LogProbabilities(x, m);
-        lp.detach().data<float>().ToArray().AsSpan().CopyTo(logProbabilities);
-        if (Recording) _recorded.Add(lp);
+        using (no_grad())
+        using (NewDisposeScope())
+        {
+            var logits = Network.Forward(TensorData.FromSpan(features, rows, features.Length / rows));
+            TensorData.CopyTo(logits, logProbabilities[..(rows * ActionCount)]);
+        }
+        MaskedLogSoftmax(logProbabilities, masks, rows, ActionCount);
     }
 
-    /// <summary>Concatenates the recorded steps and returns log π_F(a_t|s_t) of the given row actions (with the graph),
-    /// then forgets the recording.</summary>
-    public Tensor TakeRecorded(int[] rowActions)
+    /// <summary>log π_F(a_t|s_t) of every row's action, with the autograd graph: one forward pass over the whole batch.</summary>
+    public Tensor ActionLogProbabilities(TrajectoryBatch batch)
     {
-        if (_recorded.Count == 0) throw new InvalidOperationException("Nothing was recorded.");
-        var all = _recorded.Count == 1 ? _recorded[0] : cat(_recorded, 0);
-        _recorded.Clear();
-        if (all.shape[0] != rowActions.Length) throw new InvalidOperationException($"Recorded {all.shape[0]} rows but the batch has {rowActions.Length}.");
-        return all.gather(1, tensor(rowActions.Select(a => (long)a).ToArray(), [rowActions.Length, 1])).squeeze(1);
+        int rows = batch.RowCount;
+        var features = TensorData.FromSpan(batch.RowFeatures, rows, batch.Environment.EncodingWidth);
+        var masks = tensor(batch.RowMasks, [rows, ActionCount]);
+        var actions = tensor(batch.RowActions.Select(a => (long)a).ToArray(), [rows, 1]);
+        return LogProbabilities(features, masks).gather(1, actions).squeeze(1);
     }
-
-    /// <summary>Drops a recording that will not be used (e.g. after a failed draw).</summary>
-    public void ClearRecording() => _recorded.Clear();
 
     /// <summary>log π_F(a|s) for every state of an enumerated space, [Count · ActionCount], without gradients.</summary>
     public float[] AllLogProbabilities(StateSpace space)
@@ -69,10 +61,26 @@ internal sealed class TorchForwardPolicy(Mlp network, int actionCount) : IForwar
             int rows = Math.Min(chunk, space.Count - start);
             var f = features.AsSpan(0, rows * encoding);
             env.Encode(space.States.AsSpan(start * width, rows * width), f);
-            var x = tensor(f.ToArray(), [rows, encoding]);
+            var x = TensorData.FromSpan(f, rows, encoding);
             var m = tensor(space.ForwardMask.AsSpan(start * ActionCount, rows * ActionCount).ToArray(), [rows, ActionCount]);
-            LogProbabilities(x, m).data<float>().ToArray().CopyTo(result, start * ActionCount);
+            TensorData.CopyTo(LogProbabilities(x, m), result.AsSpan(start * ActionCount, rows * ActionCount));
         }
         return result;
+    }
+
+    /// <summary>In place: logits → log-softmax over the allowed actions of each row; disallowed actions get −∞.</summary>
+    internal static void MaskedLogSoftmax(Span<float> values, ReadOnlySpan<bool> masks, int rows, int actions)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            var row = values.Slice(r * actions, actions);
+            var mask = masks.Slice(r * actions, actions);
+            double max = double.NegativeInfinity;
+            for (int a = 0; a < actions; a++) if (mask[a] && row[a] > max) max = row[a];
+            double sum = 0;
+            for (int a = 0; a < actions; a++) if (mask[a]) sum += Math.Exp(row[a] - max);
+            double logNorm = max + Math.Log(sum);
+            for (int a = 0; a < actions; a++) row[a] = mask[a] ? (float)(row[a] - logNorm) : float.NegativeInfinity;
+        }
     }
 }

@@ -22,7 +22,7 @@ internal sealed class PolicyGradientObjective : TrainingObjective
     {
         var o = context.Options;
         _critic = new Mlp(encodingWidth, o.CriticHiddenLayers, o.CriticHiddenWidth, 1, context.InitRandom);
-        _criticOptimizer = new Adam([(_critic.Parameters, o.CriticLearningRate)]);
+        _criticOptimizer = new Adam(_critic.Parameters.Select(p => (p, o.CriticLearningRate)));
     }
 
     public override bool RequiresOnPolicy => true;
@@ -35,15 +35,15 @@ internal sealed class PolicyGradientObjective : TrainingObjective
     {
         int rows = batch.RowCount, size = batch.Size;
         double lambda = Context.Options.Lambda;
-        float[] lpf = logPF.detach().data<float>().ToArray();
+        float[] lpf = TensorData.ToArray(logPF);
         double[] logPB = batch.UniformBackwardLogProbabilities();
         double logZ = Context.LogZ.detach().item<float>();
 
         var costs = PolicyDependentCosts(batch, lpf, logPB, logZ);
 
-        var features = tensor(batch.RowFeatures, [rows, batch.Environment.EncodingWidth]);
+        var features = TensorData.FromSpan(batch.RowFeatures, rows, batch.Environment.EncodingWidth);
         var values = _critic.Forward(features).squeeze(1);
-        float[] v = values.detach().data<float>().ToArray();
+        float[] v = TensorData.ToArray(values);
 
         // Reverse pass over rows: every row's successor has a larger index.
         var advantages = new double[rows];

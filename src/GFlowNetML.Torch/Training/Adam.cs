@@ -12,16 +12,20 @@ internal sealed class Adam : IDisposable
     private readonly List<Tensor> _m = [], _v = [];
     private readonly double _beta1, _beta2, _eps;
 
-    public Adam(IEnumerable<(IEnumerable<Tensor> Parameters, double LearningRate)> groups, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
+    /// <param name="parameters">The leaf tensors to update, each with its learning rate.</param>
+    /// <param name="beta1">The first-moment decay.</param>
+    /// <param name="beta2">The second-moment decay.</param>
+    /// <param name="eps">The denominator's guard.</param>
+    public Adam(IEnumerable<(Tensor Parameter, double LearningRate)> parameters, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
     {
         _beta1 = beta1; _beta2 = beta2; _eps = eps;
-        foreach (var (parameters, lr) in groups)
-            foreach (var p in parameters)
-            {
-                _parameters.Add((p, lr));
-                _m.Add(zeros_like(p).DetachFromDisposeScope());
-                _v.Add(zeros_like(p).DetachFromDisposeScope());
-            }
+        foreach (var (p, lr) in parameters)
+        {
+            if (!p.is_leaf || !p.requires_grad) throw new ArgumentException("Adam updates leaf tensors that require gradients.", nameof(parameters));
+            _parameters.Add((p, lr));
+            _m.Add(zeros_like(p).DetachFromDisposeScope());
+            _v.Add(zeros_like(p).DetachFromDisposeScope());
+        }
     }
 
     /// <summary>The number of steps taken.</summary>
@@ -59,8 +63,8 @@ internal sealed class Adam : IDisposable
         var moments = new float[_m.Count * 2][];
         for (int i = 0; i < _m.Count; i++)
         {
-            moments[2 * i] = _m[i].data<float>().ToArray();
-            moments[2 * i + 1] = _v[i].data<float>().ToArray();
+            moments[2 * i] = Networks.TensorData.ToArray(_m[i]);
+            moments[2 * i + 1] = Networks.TensorData.ToArray(_v[i]);
         }
         return (Steps, moments);
     }

@@ -50,7 +50,7 @@ public sealed class GFlowNetTrainer : IDisposable
         _policyNetwork = new Mlp(_env.EncodingWidth, _options.PolicyHiddenLayers, _options.PolicyHiddenWidth, _env.ActionCount, initRandom);
         _policy = new TorchForwardPolicy(_policyNetwork, _env.ActionCount);
         _logZ = zeros(1).requires_grad_(true).DetachFromDisposeScope();
-        _policyOptimizer = new Adam([(_policyNetwork.Parameters, _options.PolicyLearningRate), ([_logZ], _options.LogZLearningRate)]);
+        _policyOptimizer = new Adam([.. _policyNetwork.Parameters.Select(p => (p, _options.PolicyLearningRate)), (_logZ, _options.LogZLearningRate)]);
         var context = new TrainingContext(_options, _policy, _logZ, _policyOptimizer, initRandom);
         _objective = _options.Method switch
         {
@@ -133,20 +133,32 @@ public sealed class GFlowNetTrainer : IDisposable
         return new TrainingResult(final, _history.ToArray(), completed);
     }
 
+    /// <summary>Time spent sampling training batches (no gradients) since creation.</summary>
+    internal TimeSpan SamplingTime { get; private set; }
+
+    /// <summary>Time spent in the training forward pass of the policy over whole batches since creation.</summary>
+    internal TimeSpan ForwardTime { get; private set; }
+
+    /// <summary>Time spent in objective updates (losses, backward passes, optimizer steps) since creation.</summary>
+    internal TimeSpan UpdateTime { get; private set; }
+
     /// <summary>The forward policy network followed by the objective's networks (the benchmark traces their work).</summary>
     internal IReadOnlyList<Mlp> Networks => [_policyNetwork, .. _objective.Networks];
 
-    /// <summary>One iteration: sample a batch with the recorded graph, update, advance counters and ε.</summary>
+    /// <summary>One iteration: sample a batch without gradients, evaluate log π_F of its actions in one pass with
+    /// gradients, update, advance counters and ε.</summary>
     internal double TrainOneIteration()
     {
         using var scope = NewDisposeScope();
-        TrajectoryBatch batch;
-        _policy.Recording = true;
-        try { batch = _sampler.Sample(_policy, _options.BatchSize, _random, _objective.RequiresOnPolicy ? 0 : _epsilon); }
-        catch { _policy.ClearRecording(); throw; }
-        finally { _policy.Recording = false; }
-        var logPF = _policy.TakeRecorded(batch.RowActions);
+        long start = Stopwatch.GetTimestamp();
+        var batch = _sampler.Sample(_policy, _options.BatchSize, _random, _objective.RequiresOnPolicy ? 0 : _epsilon);
+        long sampled = Stopwatch.GetTimestamp();
+        var logPF = _policy.ActionLogProbabilities(batch);
+        long evaluated = Stopwatch.GetTimestamp();
         double loss = _objective.Update(batch, logPF);
+        SamplingTime += Stopwatch.GetElapsedTime(start, sampled);
+        ForwardTime += Stopwatch.GetElapsedTime(sampled, evaluated);
+        UpdateTime += Stopwatch.GetElapsedTime(evaluated);
         Iteration++;
         Trajectories += batch.Size;
         _epsilon = _options.EpsilonEnd + (_epsilon - _options.EpsilonEnd) * _options.EpsilonDecay;
