@@ -1,0 +1,133 @@
+using GFlowNetML.Torch.Checkpoints;
+using GFlowNetML.Torch.Training;
+
+namespace GFlowNetML.Torch.Tests;
+
+[TestClass]
+public sealed class DeterminismAndResumeTests
+{
+    [TestMethod]
+    [DataRow(TrainingMethod.PolicyGradientUniform)]
+    [DataRow(TrainingMethod.TrajectoryBalance)]
+    public void SameSeedGivesIdenticalMetricsAndDifferentSeedDoesNot(TrainingMethod method)
+    {
+        string Run(long seed)
+        {
+            using var trainer = new GFlowNetTrainer(TestRuns.Grid(6), TestRuns.Small(method, 20, seed));
+            return TestRuns.Fingerprint(trainer.Train());
+        }
+        string a = Run(7), b = Run(7), c = Run(8);
+        Assert.AreEqual(a, b);
+        Assert.AreNotEqual(a, c);
+    }
+
+    [TestMethod]
+    [DataRow(TrainingMethod.PolicyGradientUniform, 0.0)]
+    [DataRow(TrainingMethod.TrajectoryBalance, 0.5)]
+    public void ResumedRunEndsWithExactlyTheMetricsOfAnUninterruptedRun(TrainingMethod method, double epsilon)
+    {
+        string dir = TestRuns.TempDirectory();
+        try
+        {
+            var options = TestRuns.Small(method, 30);
+            options.EpsilonStart = epsilon;
+            options.EpsilonEnd = epsilon / 10;
+            options.EpsilonDecay = 0.9;
+            options.CheckpointEvery = 10;
+            options.CheckpointDirectory = dir;
+
+            string uninterrupted;
+            using (var trainer = new GFlowNetTrainer(TestRuns.Grid(6), options))
+                uninterrupted = TestRuns.Fingerprint(trainer.Train());
+
+            // Stop after 20 iterations (the checkpoint at 20 is the last one written), then throw the trainer away.
+            using (var cts = new CancellationTokenSource())
+            using (var trainer = new GFlowNetTrainer(TestRuns.Grid(6), options))
+            {
+                var partial = trainer.Train(new Progress(p => { if (p.Iteration == 23) cts.Cancel(); }), cts.Token);
+                Assert.IsFalse(partial.Completed);
+                Assert.AreEqual(23, trainer.Iteration);
+            }
+            Assert.AreEqual(20, TrainingCheckpoint.Load(dir).Header.Iteration);
+
+            using var resumed = GFlowNetTrainer.Resume(TestRuns.Grid(6), dir);
+            Assert.AreEqual(20, resumed.Iteration);
+            var result = resumed.Train();
+            Assert.IsTrue(result.Completed);
+            Assert.AreEqual(uninterrupted, TestRuns.Fingerprint(result));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [TestMethod]
+    public void CheckpointIsWrittenAtomicallyAndDamageIsDetected()
+    {
+        string dir = TestRuns.TempDirectory();
+        try
+        {
+            var options = TestRuns.Small(TrainingMethod.TrajectoryBalance, 10);
+            options.CheckpointEvery = 5;
+            options.CheckpointDirectory = dir;
+            using (var trainer = new GFlowNetTrainer(TestRuns.Grid(4), options)) trainer.Train();
+            Assert.IsFalse(File.Exists(TrainingCheckpoint.PathIn(dir) + ".tmp"), "no temporary file is left behind");
+            Assert.AreEqual(10, TrainingCheckpoint.Load(dir).Header.Iteration);
+
+            string path = TrainingCheckpoint.PathIn(dir);
+            byte[] good = File.ReadAllBytes(path);
+
+            var flipped = (byte[])good.Clone();
+            flipped[flipped.Length / 2] ^= 0x40;
+            File.WriteAllBytes(path, flipped);
+            var e = Assert.ThrowsExactly<InvalidDataException>(() => TrainingCheckpoint.Load(dir));
+            StringAssert.Contains(e.Message, "corrupt");
+
+            File.WriteAllBytes(path, good[..(good.Length / 3)]);
+            e = Assert.ThrowsExactly<InvalidDataException>(() => TrainingCheckpoint.Load(dir));
+            StringAssert.Contains(e.Message, "corrupt");
+
+            File.WriteAllBytes(path, "not a checkpoint"u8.ToArray());
+            e = Assert.ThrowsExactly<InvalidDataException>(() => TrainingCheckpoint.Load(dir));
+            StringAssert.Contains(e.Message, "not a GFlowNetML checkpoint");
+
+            File.WriteAllBytes(path, good);
+            var mismatch = Assert.ThrowsExactly<ArgumentException>(() => GFlowNetTrainer.Resume(TestRuns.Grid(5), dir));
+            StringAssert.Contains(mismatch.Message, "height=4");
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [TestMethod]
+    public void NewerCheckpointFormatIsRefusedWithAClearMessage()
+    {
+        string dir = TestRuns.TempDirectory();
+        try
+        {
+            var options = TestRuns.Small(TrainingMethod.TrajectoryBalance, 2);
+            using (var trainer = new GFlowNetTrainer(TestRuns.Grid(4), options)) { trainer.Train(); trainer.SaveCheckpoint(dir); }
+            string path = TrainingCheckpoint.PathIn(dir);
+            byte[] bytes = File.ReadAllBytes(path);
+            BitConverter.TryWriteBytes(bytes.AsSpan(8, 4), TrainingCheckpoint.FormatVersion + 1);
+            System.Security.Cryptography.SHA256.HashData(bytes.AsSpan(0, bytes.Length - 32)).CopyTo(bytes, bytes.Length - 32);
+            File.WriteAllBytes(path, bytes);
+            var e = Assert.ThrowsExactly<InvalidDataException>(() => TrainingCheckpoint.Load(dir));
+            StringAssert.Contains(e.Message, $"format version {TrainingCheckpoint.FormatVersion + 1}");
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [TestMethod]
+    public void CancellationStopsAtTheNextIterationBoundary()
+    {
+        using var cts = new CancellationTokenSource();
+        using var trainer = new GFlowNetTrainer(TestRuns.Grid(4), TestRuns.Small(TrainingMethod.PolicyGradientUniform, 1000));
+        var result = trainer.Train(new Progress(p => { if (p.Iteration == 7) cts.Cancel(); }), cts.Token);
+        Assert.IsFalse(result.Completed);
+        Assert.AreEqual(7, result.Final.Iteration);
+        Assert.AreEqual(7 * 16, result.Final.Trajectories);
+    }
+
+    private sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}
