@@ -23,38 +23,45 @@ namespace GFlowNetML.Cli
 
         public static int Run(string[] args, IAnsiConsole console)
         {
-            if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
+            if (args.Length == 0)
+            {
+                Console.Error.WriteLine(Usage);
+                return 2;
+            }
+            if (args[0] is "--help" or "-h" or "help")
             {
                 Console.WriteLine(Usage);
-                return args.Length == 0 ? 2 : 0;
+                return 0;
             }
-            using var cts = new CancellationTokenSource();
-            Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
             string command = args[0];
             var rest = args.Skip(1).ToArray();
+            if (command is not ("train" or "bench"))
+            {
+                Console.Error.WriteLine($"gflownet: unknown command '{command}'; allowed commands: train, bench.");
+                return 2;
+            }
+            if (rest.Contains("--help") || rest.Contains("-h"))
+            {
+                Console.WriteLine(command == "train" ? TrainCommand.Help : BenchCommand.Help);
+                return 0;
+            }
+            using var cts = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+            Console.CancelKeyPress += onCancel;
             try
             {
-                if (rest.Contains("--help") || rest.Contains("-h"))
-                {
-                    Console.WriteLine(command switch { "train" => TrainCommand.Help, "bench" => BenchCommand.Help, _ => Usage });
-                    return 0;
-                }
-                return command switch
-                {
-                    "train" => TrainCommand.Run(new ArgumentReader(rest, new HashSet<string>()), console, cts.Token),
-                    "bench" => BenchCommand.Run(new ArgumentReader(rest, new HashSet<string>()), console),
-                    _ => throw new UsageException($"Unknown command '{command}'; allowed commands: train, bench."),
-                };
+                return command == "train"
+                    ? TrainCommand.Run(new ArgumentReader(command, rest, TrainSettings.OptionNames), console, cts.Token)
+                    : BenchCommand.Run(new ArgumentReader(command, rest, BenchCommand.OptionNames), console);
             }
-            catch (UsageException e)
+            catch (Exception e) when (e is UsageException or ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException)
             {
                 Console.Error.WriteLine($"gflownet {command}: {e.Message}");
                 return 2;
             }
-            catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException)
+            finally
             {
-                Console.Error.WriteLine($"gflownet {command}: {e.Message}");
-                return 2;
+                Console.CancelKeyPress -= onCancel;
             }
         }
     }

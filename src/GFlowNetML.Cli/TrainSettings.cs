@@ -61,7 +61,7 @@ internal sealed class TrainSettings
         t.CriticHiddenWidth = a.Int("critic-width", t.CriticHiddenWidth, 1, 1 << 16);
         t.LogRewardClamp = a.Double("log-reward-clamp", t.LogRewardClamp, double.MinValue);
         if (t.EpsilonStart > 0 && t.Method == TrainingMethod.PolicyGradientUniform)
-            throw new UsageException($"--epsilon-start must be 0 for --method {t.Method.ToName()} (policy-gradient methods sample strictly on-policy); got {t.EpsilonStart}.");
+            throw new UsageException($"--epsilon-start must be 0 for --method {t.Method.ToName()} (policy-gradient methods sample strictly on-policy); got '{a.String("epsilon-start")}'.");
         if ((long)s.Ndim * s.Height > 1 << 20)
             throw new UsageException($"--ndim × --height must be at most 1048576 (the width of the K-hot encoding); got {s.Ndim} × {s.Height}.");
         return s;
@@ -76,8 +76,10 @@ internal sealed class TrainSettings
     {
         string path = Path.Combine(directory, FileName);
         if (!File.Exists(path)) throw new UsageException($"--resume '{directory}' holds no {FileName}; pass the --out folder of a run started with --checkpoint-every.");
-        return JsonSerializer.Deserialize<TrainSettings>(File.ReadAllText(path), Json)
-            ?? throw new UsageException($"--resume '{directory}': {FileName} is empty.");
+        TrainSettings? settings;
+        try { settings = JsonSerializer.Deserialize<TrainSettings>(File.ReadAllText(path), Json); }
+        catch (JsonException e) { throw new UsageException($"--resume '{directory}': {FileName} is not valid: {e.Message}"); }
+        return settings ?? throw new UsageException($"--resume '{directory}': {FileName} is empty.");
     }
 
     private static readonly JsonSerializerOptions Json = new()

@@ -20,6 +20,14 @@ public sealed class ObjectiveTests
         return (new TrainingContext(options, policy, logZ, adam, random), policy);
     }
 
+    /// <summary>Samples a batch the way the trainer does: with the policy's activation cache on.</summary>
+    private static TrajectoryBatch SampleForTraining(TorchForwardPolicy policy, GFlowNetML.Environments.GFlowNetEnvironment env, int size, long seed, double epsilon = 0)
+    {
+        policy.CacheActivations = true;
+        try { return new TrajectorySampler(env).Sample(policy, size, new GFlowNetRandom(seed), epsilon); }
+        finally { policy.CacheActivations = false; }
+    }
+
     [TestMethod]
     public void PerStepCostsOfATrajectorySumToItsTrajectoryBalanceResidual()
     {
@@ -29,6 +37,8 @@ public sealed class ObjectiveTests
         using var objective = new PolicyGradientObjective(context, env.EncodingWidth);
         var batch = new TrajectorySampler(env).Sample(policy, 64, new GFlowNetRandom(3));
         float[] logPF = TensorData.ToArray(policy.ActionLogProbabilities(batch));
+        for (int row = 0; row < batch.RowCount; row++)
+            Assert.AreEqual(logPF[row], batch.ActionLogProbability(row), 1e-5, "the sampler records the policy's log-probabilities");
         double[] logPB = batch.UniformBackwardLogProbabilities();
         double[] costs = objective.PolicyDependentCosts(batch, logPF, logPB, logZ: 1.25);
 
@@ -70,27 +80,22 @@ public sealed class ObjectiveTests
     [TestMethod]
     [DataRow(TrainingMethod.PolicyGradientUniform)]
     [DataRow(TrainingMethod.TrajectoryBalance)]
-    public void OneUpdateGivesFiniteGradientsAndParametersDespiteMaskedActions(TrainingMethod method)
+    public void OneUpdateGivesFiniteParametersDespiteMaskedActionsAndUpdatesEveryLayer(TrainingMethod method)
     {
-        // H = 2: most states have masked moves, so the −1e5 fill is exercised on many rows.
+        // H = 2: most states have masked moves, so masking is exercised on many rows.
         var env = TestRuns.Grid(2, ndim: 3);
         var options = TestRuns.Small(method, 1);
         var (context, policy) = Context(options, env.EncodingWidth, env.ActionCount);
         using TrainingObjective objective = method == TrainingMethod.PolicyGradientUniform
             ? new PolicyGradientObjective(context, env.EncodingWidth)
             : new TrajectoryBalanceObjective(context);
-        var batch = new TrajectorySampler(env).Sample(policy, 64, new GFlowNetRandom(1));
+        var batch = SampleForTraining(policy, env, 64, 1);
         Assert.IsTrue(batch.RowMasks.Any(m => !m), "the batch must contain masked actions");
         var before = policy.Network.ExportWeights();
-        double loss = objective.Update(batch, policy.ActionLogProbabilities(batch));
+        double loss = objective.Update(batch);
 
         Assert.IsTrue(double.IsFinite(loss));
-        foreach (var p in policy.Network.Parameters)
-        {
-            Assert.IsNotNull(p.grad, "every layer (weights and biases) receives a gradient");
-            Assert.IsTrue(p.grad.isfinite().all().item<bool>(), "no NaN or infinite gradient");
-            Assert.IsTrue(p.isfinite().all().item<bool>());
-        }
+        foreach (var p in policy.Network.Parameters) Assert.IsTrue(p.isfinite().all().item<bool>(), "no NaN or infinite parameter");
         var after = policy.Network.ExportWeights();
         for (int i = 0; i < before.Length; i++)
             Assert.IsFalse(before[i].SequenceEqual(after[i]), $"parameter {i} (weights and biases alike) is updated");
@@ -98,20 +103,20 @@ public sealed class ObjectiveTests
     }
 
     [TestMethod]
-    public void LogZGradientIsTheMeanTrajectoryBalanceResidualForRlU()
+    public void LogZMovesAgainstTheMeanTrajectoryBalanceResidualForRlU()
     {
         var env = TestRuns.Grid(4);
         var options = TestRuns.Small(TrainingMethod.PolicyGradientUniform, 1);
         var (context, policy) = Context(options, env.EncodingWidth, env.ActionCount);
         using var objective = new PolicyGradientObjective(context, env.EncodingWidth);
-        var batch = new TrajectorySampler(env).Sample(policy, 40, new GFlowNetRandom(9));
-        float[] logPF = TensorData.ToArray(policy.ActionLogProbabilities(batch));
+        var batch = SampleForTraining(policy, env, 40, 9);
+        var logPF = Enumerable.Range(0, batch.RowCount).Select(batch.ActionLogProbability).ToArray();
         double[] costs = objective.PolicyDependentCosts(batch, logPF, batch.UniformBackwardLogProbabilities(), 1.25);
         double meanResidual = costs.Sum() / batch.Size;
+        Assert.AreNotEqual(0.0, meanResidual);
 
         // Adam's first step moves every coordinate by −lr·sign(g) (|m̂/√v̂| = 1), so log Z moves by −0.1·sign(mean δ).
-        objective.Update(batch, policy.ActionLogProbabilities(batch));
-        Assert.AreEqual(meanResidual, context.LogZ.grad!.item<float>(), 1e-4);
+        objective.Update(batch);
         Assert.AreEqual(1.25 - 0.1 * Math.Sign(meanResidual), context.LogZ.item<float>(), 1e-5);
     }
 
@@ -122,7 +127,7 @@ public sealed class ObjectiveTests
         var options = TestRuns.Small(TrainingMethod.TrajectoryBalance, 1);
         var (context, policy) = Context(options, env.EncodingWidth, env.ActionCount);
         using var objective = new TrajectoryBalanceObjective(context);
-        var batch = new TrajectorySampler(env).Sample(policy, 24, new GFlowNetRandom(2));
+        var batch = SampleForTraining(policy, env, 24, 2);
         float[] logPF = TensorData.ToArray(policy.ActionLogProbabilities(batch));
         double[] logPB = batch.UniformBackwardLogProbabilities();
         var residual = new double[batch.Size];
@@ -130,10 +135,58 @@ public sealed class ObjectiveTests
         for (int row = 0; row < batch.RowCount; row++) residual[batch.RowTrajectory[row]] += logPF[row] - logPB[row];
         double expected = residual.Average(r => r * r);
 
-        double loss = objective.Update(batch, policy.ActionLogProbabilities(batch));
+        double loss = objective.Update(batch);
         Assert.AreEqual(expected, loss, 1e-4 * Math.Max(1, expected));
-        // d loss / d log Z = 2·mean residual.
-        Assert.AreEqual(2 * residual.Average(), context.LogZ.grad!.item<float>(), 1e-4);
+        Assert.AreEqual(1.25 - 0.1 * Math.Sign(residual.Average()), context.LogZ.item<float>(), 1e-5);
+    }
+
+    [TestMethod]
+    public void BackwardProductsGiveTheAutogradGradientOfALossLinearInTheLogProbabilities()
+    {
+        var env = TestRuns.Grid(5, ndim: 3);
+        var options = TestRuns.Small(TrainingMethod.TrajectoryBalance, 1);
+        var (_, policy) = Context(options, env.EncodingWidth, env.ActionCount);
+        var batch = SampleForTraining(policy, env, 50, 12);
+        var random = new GFlowNetRandom(3);
+        var c = Enumerable.Range(0, batch.RowCount).Select(_ => 2 * random.NextDouble() - 1).ToArray();
+
+        var manual = policy.Gradients(batch, c);
+
+        foreach (var p in policy.Network.Parameters) p.grad?.zero_();
+        var surrogate = (policy.ActionLogProbabilities(batch) * tensor(c.Select(x => (float)x).ToArray())).sum();
+        surrogate.backward();
+        var parameters = policy.Network.Parameters;
+        Assert.AreEqual(parameters.Count, manual.Length);
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            var expected = TensorData.ToArray(parameters[i].grad!);
+            var actual = TensorData.ToArray(manual[i]);
+            double scale = expected.Max(Math.Abs);
+            Assert.IsGreaterThan(0.0, scale, $"parameter {i} has a gradient");
+            for (int k = 0; k < expected.Length; k++) Assert.AreEqual(expected[k], actual[k], 1e-5 * Math.Max(1, scale), $"parameter {i}, entry {k}");
+        }
+        Assert.ThrowsExactly<InvalidOperationException>(() => policy.Gradients(batch, c), "the cache is used once");
+    }
+
+    [TestMethod]
+    public void CriticBackwardMatchesAutogradOnTheSquaredError()
+    {
+        var random = new GFlowNetRandom(21);
+        var critic = new Mlp(6, 2, 16, 1, random);
+        var x = TensorData.FromSpan(Enumerable.Range(0, 40 * 6).Select(_ => (float)random.NextDouble()).ToArray(), 40, 6);
+        var target = TensorData.FromSpan(Enumerable.Range(0, 40).Select(_ => (float)(3 * random.NextDouble())).ToArray(), 40, 1);
+        var hidden = new List<Tensor>();
+        Tensor v;
+        using (no_grad()) v = critic.Forward(x, hidden);
+        var manual = critic.Backward(x, hidden, (v - target) * 2 / 8);
+
+        ((critic.Forward(x) - target).pow(2).sum() / 8).backward();
+        for (int i = 0; i < critic.Parameters.Count; i++)
+        {
+            var expected = TensorData.ToArray(critic.Parameters[i].grad!);
+            var actual = TensorData.ToArray(manual[i]);
+            for (int k = 0; k < expected.Length; k++) Assert.AreEqual(expected[k], actual[k], 1e-5, $"parameter {i}, entry {k}");
+        }
     }
 
     [TestMethod]

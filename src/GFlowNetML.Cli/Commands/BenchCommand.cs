@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using GFlowNetML.Environments;
+using GFlowNetML.Torch.Networks;
 using GFlowNetML.Torch.Training;
 using Spectre.Console;
 using static TorchSharp.torch;
@@ -12,7 +13,8 @@ namespace GFlowNetML.Cli.Commands;
 /// <c>gflownet bench</c>: milliseconds per training iteration over the first N iterations from a seed, against the floor
 /// of the same matrix products timed on their own. Every network call of the timed iterations is traced (rows per call);
 /// the floor replays exactly those products as bare <c>torch.mm</c> calls — the forward product of every layer, the
-/// weight gradient of every layer and the input gradient of every layer but the first — with the same thread count.
+/// weight gradient of every layer and the input gradient of every layer but the first, as each call implies — with the
+/// same thread count.
 /// </summary>
 internal static class BenchCommand
 {
@@ -29,34 +31,37 @@ internal static class BenchCommand
         [("rl-u", 8)] = 77, [("tb", 8)] = 48, [("rl-u", 32)] = 238, [("tb", 32)] = 111,
     };
 
+    public static readonly string[] OptionNames = ["ndim", "heights", "methods", "iterations", "batch-size", "seed", "threads", "r0", "out"];
+
     public static int Run(ArgumentReader args, IAnsiConsole console)
     {
         int ndim = args.Int("ndim", 2, 1, 64);
-        int[] heights = ParseList<int>(args.String("heights", "8,32"), "heights", s => int.TryParse(s, CultureInfo.InvariantCulture, out int h) && h >= 2 ? h : (int?)null);
-        var methods = ParseList<TrainingMethod>(args.String("methods", "rl-u,tb"), "methods", s => { try { return (TrainingMethod?)TrainingMethodNames.Parse(s); } catch (ArgumentException) { return null; } });
+        int[] heights = ParseList<int>(args.String("heights", "8,32"), "heights", "integers of at least 2",
+            s => int.TryParse(s, CultureInfo.InvariantCulture, out int h) && h >= 2 ? h : (int?)null);
+        var methods = ParseList<TrainingMethod>(args.String("methods", "rl-u,tb"), "methods", $"method names ({TrainingMethodNames.Allowed})",
+            s => { try { return (TrainingMethod?)TrainingMethodNames.Parse(s); } catch (ArgumentException) { return null; } });
         int iterations = args.Int("iterations", 200, 1);
         int batch = args.Int("batch-size", 128, 1);
         long seed = args.Long("seed", 0);
         int threads = args.Int("threads", 1, 1, 256);
         double r0 = args.Double("r0", 0.01, 0, exclusiveMin: true);
         string? outPath = args.String("out");
-        args.EnsureAllUsed("bench", []);
         TorchRuntime.Configure(threads);
 
         var rows = new List<Dictionary<string, object>>();
-        var table = new Table().AddColumns("grid", "method", "ms/iter (wall)", "sample ms", "forward ms", "update ms", "ms/iter (CPU)", "matmul floor ms/iter", "ratio to floor", "GFLOP/iter", "authors' ms/iter", "speed-up");
+        var table = new Table().AddColumns("grid", "method", "ms/iter (wall)", "sample ms", "update ms", "ms/iter (CPU)", "matmul floor ms/iter", "ratio to floor", "GFLOP/iter", "authors' ms/iter", "speed-up");
         foreach (int height in heights)
             foreach (var method in methods)
             {
                 var r = Measure(new HyperGrid(ndim, height, r0), method, iterations, batch, seed);
                 Reference.TryGetValue((method.ToName(), height), out double reference);
                 bool hasReference = ndim == 2 && reference > 0 && batch == 128;
-                table.AddRow($"D={ndim} H={height}", method.ToName(), F(r.WallMs), F(r.SampleMs), F(r.ForwardMs), F(r.UpdateMs), F(r.CpuMs), F(r.FloorMs), F(r.WallMs / r.FloorMs, "F2"),
+                table.AddRow($"D={ndim} H={height}", method.ToName(), F(r.WallMs), F(r.SampleMs), F(r.UpdateMs), F(r.CpuMs), F(r.FloorMs), F(r.WallMs / r.FloorMs, "F2"),
                     F(r.Gflop, "F3"), hasReference ? F(reference, "F0") : "-", hasReference ? F(reference / r.CpuMs, "F1") + "×" : "-");
                 rows.Add(new()
                 {
                     ["ndim"] = ndim, ["height"] = height, ["method"] = method.ToName(), ["iterations"] = iterations, ["batchSize"] = batch,
-                    ["seed"] = seed, ["threads"] = threads, ["wallMsPerIteration"] = r.WallMs, ["cpuMsPerIteration"] = r.CpuMs, ["samplingMsPerIteration"] = r.SampleMs, ["forwardMsPerIteration"] = r.ForwardMs, ["updateMsPerIteration"] = r.UpdateMs,
+                    ["seed"] = seed, ["threads"] = threads, ["wallMsPerIteration"] = r.WallMs, ["cpuMsPerIteration"] = r.CpuMs, ["samplingMsPerIteration"] = r.SampleMs, ["updateMsPerIteration"] = r.UpdateMs,
                     ["floorMsPerIteration"] = r.FloorMs, ["ratioToFloor"] = r.WallMs / r.FloorMs, ["gflopPerIteration"] = r.Gflop,
                     ["meanTrajectoryLength"] = r.MeanLength,
                 });
@@ -69,7 +74,7 @@ internal static class BenchCommand
         static string F(double v, string format = "F1") => v.ToString(format, CultureInfo.InvariantCulture);
     }
 
-    private sealed record Result(double WallMs, double CpuMs, double SampleMs, double ForwardMs, double UpdateMs, double FloorMs, double Gflop, double MeanLength);
+    private sealed record Result(double WallMs, double CpuMs, double SampleMs, double UpdateMs, double FloorMs, double Gflop, double MeanLength);
 
     private static Result Measure(HyperGrid env, TrainingMethod method, int iterations, int batch, long seed)
     {
@@ -84,23 +89,23 @@ internal static class BenchCommand
         process.Refresh();
         double cpuMs = (process.TotalProcessorTime - cpu0).TotalMilliseconds / iterations;
         double wallMs = wall.Elapsed.TotalMilliseconds / iterations;
-        double meanLength = traces[0].Where(t => !t.WithGrad).Sum(t => (double)t.Rows) / (iterations * (double)batch);
+        double meanLength = traces[0].Where(t => t.Work == MlpWork.Forward).Sum(t => (double)t.Rows) / (iterations * (double)batch);
 
         // The floor: the same products, replayed as bare matrix multiplications.
         var sizes = trainer.Networks.Select(n => n.Sizes).ToList();
         double flops = 0;
         for (int k = 0; k < sizes.Count; k++)
-            foreach (var (r, withGrad) in traces[k])
+            foreach (var (r, work) in traces[k])
                 for (int l = 0; l + 1 < sizes[k].Length; l++)
-                    flops += 2.0 * r * sizes[k][l] * sizes[k][l + 1] * (!withGrad ? 1 : l == 0 ? 2 : 3);
+                    flops += 2.0 * r * sizes[k][l] * sizes[k][l + 1] * Products(work, l);
         double floorMs = ReplayMatmuls(sizes, traces) / iterations;
-        return new Result(wallMs, cpuMs, trainer.SamplingTime.TotalMilliseconds / iterations, trainer.ForwardTime.TotalMilliseconds / iterations, trainer.UpdateTime.TotalMilliseconds / iterations, floorMs, flops / iterations / 1e9, meanLength);
+        return new Result(wallMs, cpuMs, trainer.SamplingTime.TotalMilliseconds / iterations, trainer.UpdateTime.TotalMilliseconds / iterations, floorMs, flops / iterations / 1e9, meanLength);
     }
 
     /// <summary>Replays every traced network call as bare products (forward; with a graph also the weight gradient
     /// and, but for the first layer, the input gradient) on contiguous operands of the same shapes, and returns the
     /// total milliseconds: the best of five replays after one warm-up.</summary>
-    private static double ReplayMatmuls(List<int[]> sizes, List<List<(long Rows, bool WithGrad)>> traces)
+    private static double ReplayMatmuls(List<int[]> sizes, List<List<(long Rows, MlpWork Work)>> traces)
     {
         using var _ = no_grad();
         using var operands = NewDisposeScope();
@@ -112,17 +117,17 @@ internal static class BenchCommand
         }
         var products = new List<(Tensor A, Tensor B, bool TransposeA, bool TransposeB)>();
         for (int k = 0; k < sizes.Count; k++)
-            foreach (var (r, withGrad) in traces[k])
+            foreach (var (r, work) in traces[k])
                 for (int l = 0; l + 1 < sizes[k].Length; l++)
                 {
                     long i = sizes[k][l], o = sizes[k][l + 1];
                     var x = Operand(r, i);
                     var w = Operand(o, i);
                     var g = Operand(r, o);
-                    products.Add((x, w, false, true));                  // forward: [r, i] × [i, o]
-                    if (!withGrad) continue;
-                    products.Add((g, x, true, false));                  // weight gradient: [o, r] × [r, i]
-                    if (l > 0) products.Add((g, w, false, false));      // input gradient: [r, o] × [o, i]
+                    if (work != MlpWork.Backward) products.Add((x, w, false, true));    // forward: [r, i] × [i, o]
+                    if (work == MlpWork.Forward) continue;
+                    products.Add((g, x, true, false));                                  // weight gradient: [o, r] × [r, i]
+                    if (l > 0) products.Add((g, w, false, false));                      // input gradient: [r, o] × [o, i]
                 }
         double best = double.PositiveInfinity;
         for (int repeat = 0; repeat < 6; repeat++)
@@ -138,13 +143,21 @@ internal static class BenchCommand
         return best;
     }
 
-    private static T[] ParseList<T>(string raw, string name, Func<string, T?> parse) where T : struct
+    /// <summary>How many products of layer <paramref name="layer"/>'s size a traced call implies.</summary>
+    private static int Products(MlpWork work, int layer) => work switch
+    {
+        MlpWork.Forward => 1,
+        MlpWork.ForwardAndBackward => layer == 0 ? 2 : 3,
+        _ => layer == 0 ? 1 : 2,
+    };
+
+    private static T[] ParseList<T>(string raw, string name, string allowed, Func<string, T?> parse) where T : struct
     {
         var items = raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var result = new List<T>();
         foreach (var s in items)
-            result.Add(parse(s) ?? throw new UsageException($"--{name} must be a comma-separated list; '{s}' is not allowed."));
-        if (result.Count == 0) throw new UsageException($"--{name} must not be empty.");
+            result.Add(parse(s) ?? throw new UsageException($"--{name} must be a comma-separated list of {allowed}; got '{s}'."));
+        if (result.Count == 0) throw new UsageException($"--{name} must be a non-empty comma-separated list of {allowed}.");
         return result.ToArray();
     }
 }

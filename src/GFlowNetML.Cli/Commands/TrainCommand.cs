@@ -13,7 +13,7 @@ internal static class TrainCommand
                        [--r1 0.5] [--r2 2] [--lr 1e-3] [--lr-logz 0.1] [--lr-critic 5e-3] [--lambda 0.99]
                        [--epsilon-start 0] [--epsilon-end 0] [--epsilon-decay 0.99] [--hidden-layers 4] [--hidden-width 256]
                        [--critic-layers 2] [--critic-width 256] [--log-reward-clamp -12]
-        gflownet train --resume DIR [--iterations N]
+        gflownet train --resume DIR [--iterations N] [--threads T]
         """;
 
     public static int Run(ArgumentReader args, IAnsiConsole console, CancellationToken cancellationToken)
@@ -24,10 +24,11 @@ internal static class TrainCommand
         int? extraIterations = null;
         if (resume is not null)
         {
+            args.EnsureOnly(["resume", "iterations", "threads"], "--resume");
             outDir = resume;
             settings = TrainSettings.Load(resume);
             if (args.Has("iterations")) extraIterations = args.Int("iterations", 0, 1);
-            args.EnsureAllUsed("train", ["resume", "iterations"]);
+            settings.Threads = args.Int("threads", settings.Threads, 1, 256);
             if (!File.Exists(Torch.Checkpoints.TrainingCheckpoint.PathIn(resume)))
                 throw new UsageException($"--resume '{resume}' holds no checkpoint; the run must have been started with --checkpoint-every.");
         }
@@ -35,7 +36,6 @@ internal static class TrainCommand
         {
             settings = TrainSettings.Parse(args);
             outDir = args.String("out") ?? throw new UsageException("--out is required: the folder metrics.json is written to.");
-            args.EnsureAllUsed("train", TrainSettings.OptionNames);
             EnsureWritable(outDir);
             if (settings.Trainer.CheckpointEvery > 0) settings.Trainer.CheckpointDirectory = Path.GetFullPath(outDir);
             settings.Save(outDir);
@@ -47,13 +47,16 @@ internal static class TrainCommand
             ? new GFlowNetTrainer(env, settings.Trainer)
             : GFlowNetTrainer.Resume(env, resume, extraIterations);
         var options = trainer.Options;
+        if (trainer.Iteration > options.Iterations)
+            throw new UsageException($"--iterations must be at least the checkpoint's iteration ({trainer.Iteration}); got {options.Iterations}.");
         console.MarkupLineInterpolated($"[bold]{options.Method.ToName()}[/] on {env.Description}: {options.Iterations} iterations × {options.BatchSize} trajectories, seed {options.Seed}{(resume is null ? "" : $", resumed at iteration {trainer.Iteration}")}");
 
         TrainingResult result = console.Profile.Capabilities.Interactive
             ? TrainWithProgressBar(trainer, console, cancellationToken)
             : TrainWithLog(trainer, console, cancellationToken);
 
-        if (!result.Completed && options.CheckpointEvery > 0) trainer.SaveCheckpoint(options.CheckpointDirectory!);
+        // A final checkpoint (also after Ctrl+C), so that a later --resume continues from exactly here.
+        if (options.CheckpointEvery > 0) trainer.SaveCheckpoint(options.CheckpointDirectory!);
         MetricsFile.Write(outDir, result, env.Description, options.Method, options.Seed);
         PrintTable(console, result, options);
         console.MarkupLineInterpolated($"Wrote {Path.Combine(outDir, MetricsFile.FileName)}");

@@ -10,7 +10,7 @@ namespace GFlowNetML.Sampling;
 public sealed class TrajectoryBatch
 {
     internal TrajectoryBatch(GFlowNetEnvironment environment, int size, int[] stepOffsets, int[] rowTrajectory, int[] rowStates,
-        float[] rowFeatures, bool[] rowMasks, int[] rowActions, int[] rowNext, int[] lengths, int[] terminalStates, double[] logRewards)
+        float[] rowFeatures, bool[] rowMasks, float[] rowLogProbabilities, int[] rowActions, int[] rowNext, int[] lengths, int[] terminalStates, double[] logRewards)
     {
         Environment = environment;
         Size = size;
@@ -19,6 +19,7 @@ public sealed class TrajectoryBatch
         RowStates = rowStates;
         RowFeatures = rowFeatures;
         RowMasks = rowMasks;
+        RowLogProbabilities = rowLogProbabilities;
         RowActions = rowActions;
         RowNext = rowNext;
         Lengths = lengths;
@@ -52,6 +53,13 @@ public sealed class TrajectoryBatch
 
     /// <summary>The forward mask of each row's state, <c>RowCount · ActionCount</c>.</summary>
     public bool[] RowMasks { get; }
+
+    /// <summary>log π_F(·|s_t) of each row as the sampling policy computed it (without exploration noise),
+    /// <c>RowCount · ActionCount</c>; disallowed actions hold −∞.</summary>
+    public float[] RowLogProbabilities { get; }
+
+    /// <summary>log π_F(a_t|s_t) of the action each row took, under the sampling policy (without exploration noise).</summary>
+    public float ActionLogProbability(int row) => RowLogProbabilities[row * Environment.ActionCount + RowActions[row]];
 
     /// <summary>The action a_t taken at each row.</summary>
     public int[] RowActions { get; }

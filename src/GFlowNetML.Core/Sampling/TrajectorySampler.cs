@@ -35,6 +35,7 @@ public sealed class TrajectorySampler
         var rowStates = new GrowableArray<int>(batchSize * 4 * width);
         var rowFeatures = new GrowableArray<float>(batchSize * 4 * encoding);
         var rowMasks = new GrowableArray<bool>(batchSize * 4 * actions);
+        var rowLogProbs = new GrowableArray<float>(batchSize * 4 * actions);
         var rowActions = new GrowableArray<int>(batchSize * 4);
         var rowNext = new GrowableArray<int>(batchSize * 4);
         var lengths = new int[batchSize];
@@ -49,7 +50,6 @@ public sealed class TrajectorySampler
             _env.WriteInitialState(states.AsSpan(i * width, width));
         }
         int running = batchSize;
-        var logProbs = new float[batchSize * actions];
         var stepActions = new int[batchSize];
 
         for (int t = 0; running > 0; t++)
@@ -63,7 +63,7 @@ public sealed class TrajectorySampler
             _env.Encode(curStates, features);
             var masks = rowMasks.Append(running * actions);
             _env.ForwardMasks(curStates, masks);
-            var lp = logProbs.AsSpan(0, running * actions);
+            var lp = rowLogProbs.Append(running * actions);
             policy.LogProbabilities(features, masks, running, lp);
 
             var acts = rowActions.Append(running);
@@ -105,7 +105,7 @@ public sealed class TrajectorySampler
                 throw new InvalidOperationException($"The log-reward of {_env.Format(terminal.AsSpan(i * width, width))} is {logRewards[i]}; log-rewards must be finite or −∞.");
 
         return new TrajectoryBatch(_env, batchSize, stepOffsets.ToArray(), rowTrajectory.ToArray(), rowStates.ToArray(),
-            rowFeatures.ToArray(), rowMasks.ToArray(), rowActions.ToArray(), rowNext.ToArray(), lengths, terminal, logRewards);
+            rowFeatures.ToArray(), rowMasks.ToArray(), rowLogProbs.ToArray(), rowActions.ToArray(), rowNext.ToArray(), lengths, terminal, logRewards);
     }
 
     private static void SetNext(GrowableArray<int> rowNext, int row, int value) => rowNext.Set(row, value);

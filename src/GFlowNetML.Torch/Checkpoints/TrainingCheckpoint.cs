@@ -70,6 +70,15 @@ internal sealed class TrainingCheckpoint
         var stored = bytes.AsSpan(bytes.Length - 32);
         if (!SHA256.HashData(bytes.AsSpan(0, bytes.Length - 32)).AsSpan().SequenceEqual(stored))
             throw new InvalidDataException($"The checkpoint '{path}' is corrupt (checksum mismatch).");
+        try { return Parse(bytes, path); }
+        catch (Exception e) when (e is JsonException or EndOfStreamException or IOException or ArgumentException or OverflowException)
+        {
+            throw new InvalidDataException($"The checkpoint '{path}' is malformed: {e.Message}", e);
+        }
+    }
+
+    private static TrainingCheckpoint Parse(byte[] bytes, string path)
+    {
         using var r = new BinaryReader(new MemoryStream(bytes, 0, bytes.Length - 32), Encoding.UTF8);
         r.ReadBytes(Magic.Length);
         int version = r.ReadInt32();

@@ -1,4 +1,5 @@
 using GFlowNetML.Sampling;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GFlowNetML.Torch.Networks;
@@ -52,21 +53,52 @@ internal sealed class Mlp : IDisposable
     /// <summary>The number of scalar parameters.</summary>
     public long ParameterCount { get; }
 
-    /// <summary>When set, every <see cref="Forward"/> call appends its row count and whether it recorded a graph (a
-    /// backward pass follows); the benchmark counts the matrix work with it.</summary>
-    public List<(long Rows, bool WithGrad)>? Trace { get; set; }
+    /// <summary>When set, every <see cref="Forward"/> and <see cref="Backward"/> call appends its row count and the
+    /// matrix work it implies; the benchmark replays that work as bare products.</summary>
+    public List<(long Rows, MlpWork Work)>? Trace { get; set; }
 
     /// <summary>Evaluates the network on a batch [rows, inputs] → [rows, outputs].</summary>
-    public Tensor Forward(Tensor x)
+    /// <param name="x">The inputs.</param>
+    /// <param name="hidden">When given, receives the post-ReLU output of every hidden layer (what <see cref="Backward"/> needs).</param>
+    public Tensor Forward(Tensor x, List<Tensor>? hidden = null)
     {
-        Trace?.Add((x.shape[0], is_grad_enabled()));
+        Trace?.Add((x.shape[0], is_grad_enabled() ? MlpWork.ForwardAndBackward : MlpWork.Forward));
         int layers = _parameters.Count / 2;
         for (int l = 0; l < layers; l++)
         {
             var y = addmm(_parameters[2 * l + 1], x, _parameters[2 * l].t(), 1, 1);
             x = l + 1 < layers ? y.relu_() : y;
+            if (l + 1 < layers) hidden?.Add(x);
         }
         return x;
+    }
+
+    /// <summary>
+    /// The gradients of Σ outputGradient ⊙ output with respect to the parameters, from the inputs and the hidden
+    /// activations of a forward pass without a graph: per layer (top down) dW = gᵀ·h_in, db = Σ_rows g and
+    /// g ← (g·W) ⊙ 1[h_in &gt; 0]. The same numbers as autograd on a recomputed forward pass, at the cost of the backward
+    /// products alone. Returned in parameter order [dW1, db1, dW2, db2, …].
+    /// </summary>
+    /// <remarks>Two forms were measured faster than the obvious ones on one thread (934 × 256, libtorch 2.10): the
+    /// column sum as a matrix-vector product gᵀ·1 (11 µs against 257 µs for <c>sum(0)</c>) and the ReLU mask as
+    /// sign(h_in), exact since h_in ≥ 0 (130 µs against 651 µs for multiplying by the boolean <c>h &gt; 0</c>).</remarks>
+    public Tensor[] Backward(Tensor input, IReadOnlyList<Tensor> hidden, Tensor outputGradient)
+    {
+        int layers = _parameters.Count / 2;
+        if (hidden.Count != layers - 1) throw new ArgumentException($"Expected {layers - 1} hidden activations, got {hidden.Count}.", nameof(hidden));
+        Trace?.Add((input.shape[0], MlpWork.Backward));
+        using var _ = no_grad();
+        var gradients = new Tensor[_parameters.Count];
+        var g = outputGradient;
+        var ones = torch.ones(input.shape[0]);
+        for (int l = layers - 1; l >= 0; l--)
+        {
+            var h = l == 0 ? input : hidden[l - 1];
+            gradients[2 * l] = g.t().mm(h);
+            gradients[2 * l + 1] = g.t().mv(ones);
+            if (l > 0) g = g.mm(_parameters[2 * l]).mul_(h.sign());
+        }
+        return gradients;
     }
 
     /// <summary>The parameters per layer [W1 (row-major [out, in]), b1, W2, b2, …] as host arrays (checkpoints, export).</summary>
@@ -90,4 +122,18 @@ internal sealed class Mlp : IDisposable
         foreach (var p in _parameters) p.Dispose();
         _parameters.Clear();
     }
+}
+
+/// <summary>The matrix products one traced MLP call implies.</summary>
+internal enum MlpWork
+{
+    /// <summary>The forward product of every layer.</summary>
+    Forward,
+
+    /// <summary>A forward pass with a graph: the forward products, then (by autograd) every layer's weight gradient and
+    /// every layer's input gradient but the first.</summary>
+    ForwardAndBackward,
+
+    /// <summary><see cref="Mlp.Backward"/>: every layer's weight gradient and every layer's input gradient but the first.</summary>
+    Backward,
 }

@@ -5,20 +5,28 @@ using static TorchSharp.torch;
 namespace GFlowNetML.Torch.Networks;
 
 /// <summary>
-/// The forward policy π_F as an MLP over encoded states with masking and log-softmax. For training, disallowed logits
-/// are filled with a finite −1e5 before the log-softmax (−∞ would give NaN gradients). For sampling, the network runs
-/// without gradients one step at a time and the masked log-softmax is taken on the host (disallowed actions get −∞,
-/// so they are never drawn); training then evaluates all rows of the batch in one pass with gradients, which keeps the
-/// backward pass to a few large matrix products instead of one small chain per step.
+/// The forward policy π_F as an MLP over encoded states with masking and log-softmax.
+/// <para>Sampling runs the network without gradients one step at a time and takes the masked log-softmax on the host
+/// (disallowed actions get −∞, so they are never drawn). While <see cref="CacheActivations"/> is on, each step's hidden
+/// activations are kept, so that a loss that is linear in the sampled log-probabilities, L = Σ_rows c_row·log π_F(a|s)
+/// with detached c (TB and the policy-gradient methods), gets its exact gradient from the backward products alone
+/// (<see cref="Gradients"/>): no second forward pass and no autograd graph.</para>
+/// <para>Where a graph is needed (<see cref="LogProbabilities(Tensor, Tensor)"/>), disallowed logits are filled with a
+/// finite −1e5 before the log-softmax (−∞ would give NaN gradients).</para>
 /// </summary>
 internal sealed class TorchForwardPolicy(Mlp network, int actionCount) : IForwardPolicy
 {
     /// <summary>The fill value of disallowed logits in the training pass.</summary>
     public const float MaskedLogit = -1e5f;
 
+    private readonly List<List<Tensor>> _cachedSteps = [];
+
     public Mlp Network { get; } = network;
 
     public int ActionCount { get; } = actionCount;
+
+    /// <summary>Whether sampling keeps each step's hidden activations for <see cref="Gradients"/>.</summary>
+    public bool CacheActivations { get; set; }
 
     /// <summary>log π_F for a batch of encoded states and masks, as a tensor [rows, actions] (with a graph when grad is on).</summary>
     public Tensor LogProbabilities(Tensor features, Tensor masks)
@@ -30,13 +38,58 @@ internal sealed class TorchForwardPolicy(Mlp network, int actionCount) : IForwar
         using (no_grad())
         using (NewDisposeScope())
         {
-            var logits = Network.Forward(TensorData.FromSpan(features, rows, features.Length / rows));
+            var hidden = CacheActivations ? new List<Tensor>() : null;
+            var logits = Network.Forward(TensorData.FromSpan(features, rows, features.Length / rows), hidden);
             TensorData.CopyTo(logits, logProbabilities[..(rows * ActionCount)]);
+            if (hidden is not null)
+            {
+                foreach (var h in hidden) h.MoveToOuterDisposeScope();
+                _cachedSteps.Add(hidden);
+            }
         }
         MaskedLogSoftmax(logProbabilities, masks, rows, ActionCount);
     }
 
-    /// <summary>log π_F(a_t|s_t) of every row's action, with the autograd graph: one forward pass over the whole batch.</summary>
+    /// <summary>
+    /// The gradients of L = Σ_rows c_row·log π_F(a_row|s_row) with respect to the network's parameters, for the batch
+    /// that was just sampled with <see cref="CacheActivations"/> on: dL/dlogits = c·(onehot(a) − π) per row, then the
+    /// network's backward products over the cached activations. Forgets the cache.
+    /// </summary>
+    /// <param name="batch">The batch sampled last.</param>
+    /// <param name="coefficients">c_row, one per row (detached: costs, advantages, residuals).</param>
+    public Tensor[] Gradients(TrajectoryBatch batch, ReadOnlySpan<double> coefficients)
+    {
+        int rows = batch.RowCount, actions = ActionCount;
+        if (coefficients.Length != rows) throw new ArgumentException($"Expected {rows} coefficients, got {coefficients.Length}.", nameof(coefficients));
+        int cachedRows = (int)_cachedSteps.Sum(step => step.Count == 0 ? 0 : step[0].shape[0]);
+        if (_cachedSteps.Count != batch.StepCount || (Network.Sizes.Length > 2 && cachedRows != rows))
+            throw new InvalidOperationException("The cached activations do not belong to this batch; sample it with CacheActivations on.");
+
+        var outputGradient = new float[rows * actions];
+        for (int row = 0; row < rows; row++)
+        {
+            double c = coefficients[row];
+            int taken = batch.RowActions[row];
+            for (int a = 0; a < actions; a++)
+            {
+                float lp = batch.RowLogProbabilities[row * actions + a];
+                double p = float.IsNegativeInfinity(lp) ? 0 : Math.Exp(lp);
+                outputGradient[row * actions + a] = (float)(c * ((a == taken ? 1 : 0) - p));
+            }
+        }
+        int layers = Network.Sizes.Length - 2;
+        var hidden = new Tensor[layers];
+        for (int l = 0; l < layers; l++) hidden[l] = cat(_cachedSteps.Select(step => step[l]).ToList(), 0);
+        _cachedSteps.Clear();
+        var input = TensorData.FromSpan(batch.RowFeatures, rows, batch.Environment.EncodingWidth);
+        return Network.Backward(input, hidden, TensorData.FromSpan(outputGradient, rows, actions));
+    }
+
+    /// <summary>Forgets cached activations that will not be used.</summary>
+    public void ClearCache() => _cachedSteps.Clear();
+
+    /// <summary>log π_F(a_t|s_t) of every row's action, with the autograd graph: one forward pass over the whole batch.
+    /// (For objectives that need a graph through the policy; the tests check <see cref="Gradients"/> against it.)</summary>
     public Tensor ActionLogProbabilities(TrajectoryBatch batch)
     {
         int rows = batch.RowCount;

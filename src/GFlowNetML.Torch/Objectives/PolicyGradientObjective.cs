@@ -10,8 +10,9 @@ namespace GFlowNetML.Torch.Objectives;
 /// Per-step policy-dependent costs (detached) r_t = log π_F(s_{t+1}|s_t) − log π_B(s_t|s_{t+1}) and, at the exit,
 /// r_T = log π_F(s_f|x) − (max(log R(x), clamp) − log Z), so that Σ_t r_t is the trajectory-balance residual δ(τ).
 /// A critic V(s) (V(s_f) = 0) regressed on the reward-to-go gives λ-advantages Â_t = Σ_l λ^l (r + V' − V)_{t+l}, centred
-/// over all steps of the batch (no scaling). The actor minimises (1/N)Σ_n Σ_t Â_t·log π_F(a_t|s_t); log Z follows the
-/// TB-residual gradient mean_n δ(τ_n) with its own learning rate. Strictly on-policy.
+/// over all steps of the batch (no scaling). The actor minimises (1/N)Σ_n Σ_t Â_t·log π_F(a_t|s_t) (the reference code's
+/// ratio·Â surrogate has the same gradient); log Z follows the TB-residual gradient mean_n δ(τ_n) with its own learning
+/// rate. Strictly on-policy.
 /// </summary>
 internal sealed class PolicyGradientObjective : TrainingObjective
 {
@@ -31,19 +32,21 @@ internal sealed class PolicyGradientObjective : TrainingObjective
 
     public override IReadOnlyList<Adam> Optimizers => [_criticOptimizer];
 
-    public override double Update(TrajectoryBatch batch, Tensor logPF)
+    public override double Update(TrajectoryBatch batch)
     {
         int rows = batch.RowCount, size = batch.Size;
         double lambda = Context.Options.Lambda;
-        float[] lpf = TensorData.ToArray(logPF);
+        var lpf = new float[rows];
+        for (int row = 0; row < rows; row++) lpf[row] = batch.ActionLogProbability(row);
         double[] logPB = batch.UniformBackwardLogProbabilities();
         double logZ = Context.LogZ.detach().item<float>();
 
         var costs = PolicyDependentCosts(batch, lpf, logPB, logZ);
 
         var features = TensorData.FromSpan(batch.RowFeatures, rows, batch.Environment.EncodingWidth);
-        var values = _critic.Forward(features).squeeze(1);
-        float[] v = TensorData.ToArray(values);
+        var criticHidden = new List<Tensor>();
+        float[] v;
+        using (no_grad()) v = TensorData.ToArray(_critic.Forward(features, criticHidden));
 
         // Reverse pass over rows: every row's successor has a larger index.
         var advantages = new double[rows];
@@ -56,27 +59,24 @@ internal sealed class PolicyGradientObjective : TrainingObjective
             advantages[row] = delta + (next >= 0 ? lambda * advantages[next] : 0.0);
             returns[row] = costs[row] + (next >= 0 ? returns[next] : 0.0);
         }
+        // Actor: L = (1/N)·Σ Â_centred·log π_F, so c_row = (Â_row − mean Â)/N.
         double meanAdvantage = advantages.Average();
-        var centred = new float[rows];
-        for (int row = 0; row < rows; row++) centred[row] = (float)(advantages[row] - meanAdvantage);
+        var coefficients = new double[rows];
+        for (int row = 0; row < rows; row++) coefficients[row] = (advantages[row] - meanAdvantage) / size;
 
         // Step 0 holds every trajectory in order, so rows 0..size-1 carry the whole-trajectory residuals δ(τ).
         double meanResidual = 0, meanSquared = 0;
         for (int n = 0; n < size; n++) { meanResidual += returns[n]; meanSquared += returns[n] * returns[n]; }
         meanResidual /= size; meanSquared /= size;
 
-        var target = tensor(returns.Select(g => (float)g).ToArray(), [rows]);
-        var criticLoss = (target - values).pow(2).sum() / size;
-        var actorLoss = (tensor(centred, [rows]) * logPF).sum() / size;
-        var logZLoss = Context.LogZ * meanResidual;
+        // Critic first (as in the reference code), regressed on the reward-to-go: L_V = (1/N)·Σ (Ĝ − V)², so
+        // dL_V/dV = 2(V − Ĝ)/N, pushed through the critic's backward products.
+        var valueGradient = new float[rows];
+        for (int row = 0; row < rows; row++) valueGradient[row] = (float)(2 * (v[row] - returns[row]) / size);
+        _criticOptimizer.Step(_critic.Backward(features, criticHidden, TensorData.FromSpan(valueGradient, rows, 1)));
 
-        _criticOptimizer.ZeroGrad();
-        Context.PolicyOptimizer.ZeroGrad();
-        // The three losses touch disjoint parameters and the advantages are detached, so one backward pass equals
-        // the reference order (critic step, then actor and log Z step).
-        (criticLoss + actorLoss + logZLoss).backward();
-        _criticOptimizer.Step();
-        Context.PolicyOptimizer.Step();
+        // Actor and log Z: ∂L_Z/∂log Z = mean_n δ(τ_n), the TB-residual gradient.
+        StepPolicy(batch, coefficients, meanResidual);
         return meanSquared;
     }
 

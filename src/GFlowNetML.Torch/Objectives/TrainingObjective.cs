@@ -6,8 +6,8 @@ using static TorchSharp.torch;
 namespace GFlowNetML.Torch.Objectives;
 
 /// <summary>
-/// One training method: given an on-policy (or ε-noisy) batch with the recorded log π_F(a_t|s_t), it computes its loss and
-/// steps its optimizers. It owns its auxiliary networks (critic, log-flow head) and their optimizers; the trainer owns
+/// One training method: given an on-policy (or ε-noisy) batch sampled with the policy's activation cache on, it computes
+/// its loss and steps its optimizers. It owns its auxiliary networks (critic, log-flow head) and their optimizers; the trainer owns
 /// the forward policy, log Z and their optimizer.
 /// </summary>
 internal abstract class TrainingObjective : IDisposable
@@ -20,15 +20,22 @@ internal abstract class TrainingObjective : IDisposable
     public abstract bool RequiresOnPolicy { get; }
 
     /// <summary>One update; returns the loss value for reporting.</summary>
-    /// <param name="batch">The sampled trajectories.</param>
-    /// <param name="logPF">log π_F(a_t|s_t) per row of the batch, with the autograd graph.</param>
-    public abstract double Update(TrajectoryBatch batch, Tensor logPF);
+    /// <param name="batch">The sampled trajectories (sampled with <see cref="TorchForwardPolicy.CacheActivations"/> on).</param>
+    public abstract double Update(TrajectoryBatch batch);
 
     /// <summary>The auxiliary networks the objective owns, in a fixed order (saved by checkpoints).</summary>
     public virtual IReadOnlyList<Mlp> Networks => [];
 
     /// <summary>The auxiliary optimizers the objective owns, in a fixed order (saved by checkpoints).</summary>
     public virtual IReadOnlyList<Adam> Optimizers => [];
+
+    /// <summary>One Adam step of the policy and log Z for a loss L = Σ_rows c_row·log π_F(a_row|s_row) + g_Z·log Z with
+    /// detached coefficients (what TB and the policy-gradient objectives reduce to).</summary>
+    protected void StepPolicy(TrajectoryBatch batch, double[] coefficients, double logZGradient)
+    {
+        var gradients = Context.Policy.Gradients(batch, coefficients);
+        Context.PolicyOptimizer.Step([.. gradients, tensor(new[] { (float)logZGradient })]);
+    }
 
     /// <summary>log R(x) clamped from below as in the losses of the reference code (max(log R, clamp)).</summary>
     protected double ClampedLogReward(double logReward) => Math.Max(logReward, Context.Options.LogRewardClamp);

@@ -37,8 +37,17 @@ internal sealed class Adam : IDisposable
         foreach (var (p, _) in _parameters) p.grad?.zero_();
     }
 
-    /// <summary>One Adam step on the gradients currently held by the parameters.</summary>
-    public void Step()
+    /// <summary>One Adam step on the gradients currently held by the parameters (<c>.grad</c>).</summary>
+    public void Step() => Step(i => _parameters[i].Parameter.grad);
+
+    /// <summary>One Adam step on explicit gradients, one per parameter in construction order (null skips one).</summary>
+    public void Step(IReadOnlyList<Tensor?> gradients)
+    {
+        if (gradients.Count != _parameters.Count) throw new ArgumentException($"Expected {_parameters.Count} gradients, got {gradients.Count}.", nameof(gradients));
+        Step(i => gradients[i]);
+    }
+
+    private void Step(Func<int, Tensor?> gradientOf)
     {
         Steps++;
         double bc1 = 1 - Math.Pow(_beta1, Steps), bc2 = 1 - Math.Pow(_beta2, Steps);
@@ -48,7 +57,7 @@ internal sealed class Adam : IDisposable
         for (int i = 0; i < _parameters.Count; i++)
         {
             var (p, lr) = _parameters[i];
-            var g = p.grad;
+            var g = gradientOf(i);
             if (g is null) continue;
             _m[i].mul_(_beta1).add_(g, alpha: 1 - _beta1);
             _v[i].mul_(_beta2).addcmul_(g, g, value: 1 - _beta2);

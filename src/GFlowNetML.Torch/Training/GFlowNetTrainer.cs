@@ -136,29 +136,27 @@ public sealed class GFlowNetTrainer : IDisposable
     /// <summary>Time spent sampling training batches (no gradients) since creation.</summary>
     internal TimeSpan SamplingTime { get; private set; }
 
-    /// <summary>Time spent in the training forward pass of the policy over whole batches since creation.</summary>
-    internal TimeSpan ForwardTime { get; private set; }
-
     /// <summary>Time spent in objective updates (losses, backward passes, optimizer steps) since creation.</summary>
     internal TimeSpan UpdateTime { get; private set; }
 
     /// <summary>The forward policy network followed by the objective's networks (the benchmark traces their work).</summary>
     internal IReadOnlyList<Mlp> Networks => [_policyNetwork, .. _objective.Networks];
 
-    /// <summary>One iteration: sample a batch without gradients, evaluate log π_F of its actions in one pass with
-    /// gradients, update, advance counters and ε.</summary>
+    /// <summary>One iteration: sample a batch without gradients (keeping the policy's activations), update, advance
+    /// counters and ε.</summary>
     internal double TrainOneIteration()
     {
         using var scope = NewDisposeScope();
         long start = Stopwatch.GetTimestamp();
-        var batch = _sampler.Sample(_policy, _options.BatchSize, _random, _objective.RequiresOnPolicy ? 0 : _epsilon);
+        TrajectoryBatch batch;
+        _policy.CacheActivations = true;
+        try { batch = _sampler.Sample(_policy, _options.BatchSize, _random, _objective.RequiresOnPolicy ? 0 : _epsilon); }
+        catch { _policy.ClearCache(); throw; }
+        finally { _policy.CacheActivations = false; }
         long sampled = Stopwatch.GetTimestamp();
-        var logPF = _policy.ActionLogProbabilities(batch);
-        long evaluated = Stopwatch.GetTimestamp();
-        double loss = _objective.Update(batch, logPF);
+        double loss = _objective.Update(batch);
         SamplingTime += Stopwatch.GetElapsedTime(start, sampled);
-        ForwardTime += Stopwatch.GetElapsedTime(sampled, evaluated);
-        UpdateTime += Stopwatch.GetElapsedTime(evaluated);
+        UpdateTime += Stopwatch.GetElapsedTime(sampled);
         Iteration++;
         Trajectories += batch.Size;
         _epsilon = _options.EpsilonEnd + (_epsilon - _options.EpsilonEnd) * _options.EpsilonDecay;
@@ -226,12 +224,13 @@ public sealed class GFlowNetTrainer : IDisposable
         var h = checkpoint.Header;
         var t = checkpoint.Tensors;
         float[][] Group(string name) => t.TryGetValue(name, out var g) ? g : throw new InvalidDataException($"The checkpoint lacks '{name}'.");
+        long Steps(string name) => h.OptimizerSteps.TryGetValue(name, out long n) ? n : throw new InvalidDataException($"The checkpoint lacks the step count of '{name}'.");
         _policyNetwork.ImportWeights(Group("policy"));
         using (no_grad()) _logZ.fill_(Group("logZ")[0][0]);
-        _policyOptimizer.ImportState(h.OptimizerSteps["optimizer.policy"], Group("optimizer.policy"));
+        _policyOptimizer.ImportState(Steps("optimizer.policy"), Group("optimizer.policy"));
         for (int i = 0; i < _objective.Networks.Count; i++) _objective.Networks[i].ImportWeights(Group($"objective.network{i}"));
         for (int i = 0; i < _objective.Optimizers.Count; i++)
-            _objective.Optimizers[i].ImportState(h.OptimizerSteps[$"objective.optimizer{i}"], Group($"objective.optimizer{i}"));
+            _objective.Optimizers[i].ImportState(Steps($"objective.optimizer{i}"), Group($"objective.optimizer{i}"));
         Iteration = h.Iteration;
         Trajectories = h.Trajectories;
         _epsilon = h.Epsilon;
