@@ -16,7 +16,7 @@ public sealed class ObjectiveTests
         var net = new Mlp(encodingWidth, options.PolicyHiddenLayers, options.PolicyHiddenWidth, actions, random);
         var policy = new TorchForwardPolicy(net, actions);
         var logZ = tensor(new float[] { 1.25f }).requires_grad_(true);
-        var adam = new Adam([.. net.Parameters.Select(p => (p, options.PolicyLearningRate)), (logZ, options.LogZLearningRate)]);
+        var adam = new Adam([(net.Flat, options.PolicyLearningRate), (logZ, options.LogZLearningRate)]);
         return (new TrainingContext(options, policy, logZ, adam, random), policy);
     }
 
@@ -150,20 +150,21 @@ public sealed class ObjectiveTests
         var random = new GFlowNetRandom(3);
         var c = Enumerable.Range(0, batch.RowCount).Select(_ => 2 * random.NextDouble() - 1).ToArray();
 
-        var manual = policy.Gradients(batch, c);
+        var manual = TensorData.ToArray(policy.Gradients(batch, c));
 
-        foreach (var p in policy.Network.Parameters) p.grad?.zero_();
+        policy.Network.Flat.grad?.zero_();
         var surrogate = (policy.ActionLogProbabilities(batch) * tensor(c.Select(x => (float)x).ToArray())).sum();
         surrogate.backward();
-        var parameters = policy.Network.Parameters;
-        Assert.AreEqual(parameters.Count, manual.Length);
-        for (int i = 0; i < parameters.Count; i++)
+        var expected = TensorData.ToArray(policy.Network.Flat.grad!);
+        Assert.HasCount(expected.Length, manual);
+        int offset = 0;
+        foreach (var (p, i) in policy.Network.Parameters.Select((p, i) => (p, i)))
         {
-            var expected = TensorData.ToArray(parameters[i].grad!);
-            var actual = TensorData.ToArray(manual[i]);
-            double scale = expected.Max(Math.Abs);
+            int n = (int)p.numel();
+            double scale = expected.AsSpan(offset, n).ToArray().Max(Math.Abs);
             Assert.IsGreaterThan(0.0, scale, $"parameter {i} has a gradient");
-            for (int k = 0; k < expected.Length; k++) Assert.AreEqual(expected[k], actual[k], 1e-5 * Math.Max(1, scale), $"parameter {i}, entry {k}");
+            for (int k = offset; k < offset + n; k++) Assert.AreEqual(expected[k], manual[k], 1e-5 * Math.Max(1, scale), $"parameter {i}, entry {k - offset}");
+            offset += n;
         }
         Assert.ThrowsExactly<InvalidOperationException>(() => policy.Gradients(batch, c), "the cache is used once");
     }
@@ -178,15 +179,27 @@ public sealed class ObjectiveTests
         var hidden = new List<Tensor>();
         Tensor v;
         using (no_grad()) v = critic.Forward(x, hidden);
-        var manual = critic.Backward(x, hidden, (v - target) * 2 / 8);
+        var manual = TensorData.ToArray(critic.Backward(x, hidden, (v - target) * 2 / 8));
 
         ((critic.Forward(x) - target).pow(2).sum() / 8).backward();
-        for (int i = 0; i < critic.Parameters.Count; i++)
-        {
-            var expected = TensorData.ToArray(critic.Parameters[i].grad!);
-            var actual = TensorData.ToArray(manual[i]);
-            for (int k = 0; k < expected.Length; k++) Assert.AreEqual(expected[k], actual[k], 1e-5, $"parameter {i}, entry {k}");
-        }
+        var expected = TensorData.ToArray(critic.Flat.grad!);
+        Assert.HasCount(expected.Length, manual);
+        for (int k = 0; k < expected.Length; k++) Assert.AreEqual(expected[k], manual[k], 1e-5, $"entry {k}");
+    }
+
+    [TestMethod]
+    public void LayerViewsExportAndImportTheirOwnSliceOfTheFlatParameters()
+    {
+        var random = new GFlowNetRandom(5);
+        var net = new Mlp(3, 1, 4, 2, random);
+        float[] flat = TensorData.ToArray(net.Flat);
+        var layers = net.ExportWeights();
+        CollectionAssert.AreEqual(flat, layers.SelectMany(l => l).ToArray(), "[W1, b1, W2, b2] in order");
+        Assert.AreEqual(flat[3 * 4], net.Parameters[1][0].item<float>(), "b1 starts after the 4×3 W1");
+
+        var other = new Mlp(3, 1, 4, 2, new GFlowNetRandom(6));
+        other.ImportWeights(layers);
+        CollectionAssert.AreEqual(flat, TensorData.ToArray(other.Flat));
     }
 
     [TestMethod]

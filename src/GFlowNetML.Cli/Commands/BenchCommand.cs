@@ -20,8 +20,9 @@ internal static class BenchCommand
 {
     public const string Help = """
         gflownet bench [--ndim 2] [--heights 8,32] [--methods rl-u,tb] [--iterations 200] [--batch-size 128] [--seed 0]
-                       [--threads 1] [--r0 0.01] [--out bench.json]
-        Times the first --iterations training iterations (paper-sized networks) and the bare matrix-multiplication floor.
+                       [--threads 1] [--r0 0.01] [--repeat 1] [--out bench.json]
+        Times the first --iterations training iterations (paper-sized networks) and the bare matrix-multiplication floor;
+        with --repeat R, every figure is the median of R fresh measurements.
         """;
 
     /// <summary>CPU milliseconds per iteration of the authors' Python code on this kind of machine (from the issue
@@ -31,7 +32,7 @@ internal static class BenchCommand
         [("rl-u", 8)] = 77, [("tb", 8)] = 48, [("rl-u", 32)] = 238, [("tb", 32)] = 111,
     };
 
-    public static readonly string[] OptionNames = ["ndim", "heights", "methods", "iterations", "batch-size", "seed", "threads", "r0", "out"];
+    public static readonly string[] OptionNames = ["ndim", "heights", "methods", "iterations", "batch-size", "seed", "threads", "r0", "repeat", "out"];
 
     public static int Run(ArgumentReader args, IAnsiConsole console)
     {
@@ -45,24 +46,25 @@ internal static class BenchCommand
         long seed = args.Long("seed", 0);
         int threads = args.Int("threads", 1, 1, 256);
         double r0 = args.Double("r0", 0.01, 0, exclusiveMin: true);
+        int repeat = args.Int("repeat", 1, 1, 100);
         string? outPath = args.String("out");
         TorchRuntime.Configure(threads);
 
         var rows = new List<Dictionary<string, object>>();
-        var table = new Table().AddColumns("grid", "method", "ms/iter (wall)", "sample ms", "update ms", "ms/iter (CPU)", "matmul floor ms/iter", "ratio to floor", "GFLOP/iter", "authors' ms/iter", "speed-up");
+        var table = new Table().AddColumns("grid", "method", "ms/iter (wall)", "ms/iter (CPU)", "sample ms (floor)", "update ms (floor)", "matmul floor ms/iter", "ratio to floor", "GFLOP/iter", "authors' ms/iter", "speed-up");
         foreach (int height in heights)
             foreach (var method in methods)
             {
-                var r = Measure(new HyperGrid(ndim, height, r0), method, iterations, batch, seed);
+                var r = Median(Enumerable.Range(0, repeat).Select(_ => Measure(new HyperGrid(ndim, height, r0), method, iterations, batch, seed)).ToList());
                 Reference.TryGetValue((method.ToName(), height), out double reference);
                 bool hasReference = ndim == 2 && reference > 0 && batch == 128;
-                table.AddRow($"D={ndim} H={height}", method.ToName(), F(r.WallMs), F(r.SampleMs), F(r.UpdateMs), F(r.CpuMs), F(r.FloorMs), F(r.WallMs / r.FloorMs, "F2"),
+                table.AddRow($"D={ndim} H={height}", method.ToName(), F(r.WallMs), F(r.CpuMs), $"{F(r.SampleMs)} ({F(r.SampleFloorMs)})", $"{F(r.UpdateMs)} ({F(r.FloorMs - r.SampleFloorMs)})", F(r.FloorMs), F(r.WallMs / r.FloorMs, "F2"),
                     F(r.Gflop, "F3"), hasReference ? F(reference, "F0") : "-", hasReference ? F(reference / r.CpuMs, "F1") + "×" : "-");
                 rows.Add(new()
                 {
                     ["ndim"] = ndim, ["height"] = height, ["method"] = method.ToName(), ["iterations"] = iterations, ["batchSize"] = batch,
-                    ["seed"] = seed, ["threads"] = threads, ["wallMsPerIteration"] = r.WallMs, ["cpuMsPerIteration"] = r.CpuMs, ["samplingMsPerIteration"] = r.SampleMs, ["updateMsPerIteration"] = r.UpdateMs,
-                    ["floorMsPerIteration"] = r.FloorMs, ["ratioToFloor"] = r.WallMs / r.FloorMs, ["gflopPerIteration"] = r.Gflop,
+                    ["seed"] = seed, ["threads"] = threads, ["repeat"] = repeat, ["wallMsPerIteration"] = r.WallMs, ["cpuMsPerIteration"] = r.CpuMs, ["samplingMsPerIteration"] = r.SampleMs, ["updateMsPerIteration"] = r.UpdateMs,
+                    ["floorMsPerIteration"] = r.FloorMs, ["samplingFloorMsPerIteration"] = r.SampleFloorMs, ["ratioToFloor"] = r.WallMs / r.FloorMs, ["gflopPerIteration"] = r.Gflop,
                     ["meanTrajectoryLength"] = r.MeanLength,
                 });
             }
@@ -74,7 +76,19 @@ internal static class BenchCommand
         static string F(double v, string format = "F1") => v.ToString(format, CultureInfo.InvariantCulture);
     }
 
-    private sealed record Result(double WallMs, double CpuMs, double SampleMs, double UpdateMs, double FloorMs, double Gflop, double MeanLength);
+    /// <summary>Every figure's median over repeated measurements (the work itself is identical: same seed).</summary>
+    private static Result Median(List<Result> results)
+    {
+        double M(Func<Result, double> f)
+        {
+            var v = results.Select(f).Order().ToArray();
+            return v.Length % 2 == 1 ? v[v.Length / 2] : 0.5 * (v[v.Length / 2 - 1] + v[v.Length / 2]);
+        }
+        return new Result(M(r => r.WallMs), M(r => r.CpuMs), M(r => r.SampleMs), M(r => r.UpdateMs), M(r => r.FloorMs),
+            M(r => r.SampleFloorMs), M(r => r.Gflop), M(r => r.MeanLength));
+    }
+
+    private sealed record Result(double WallMs, double CpuMs, double SampleMs, double UpdateMs, double FloorMs, double SampleFloorMs, double Gflop, double MeanLength);
 
     private static Result Measure(HyperGrid env, TrainingMethod method, int iterations, int batch, long seed)
     {
@@ -98,14 +112,17 @@ internal static class BenchCommand
             foreach (var (r, work) in traces[k])
                 for (int l = 0; l + 1 < sizes[k].Length; l++)
                     flops += 2.0 * r * sizes[k][l] * sizes[k][l + 1] * Products(work, l);
-        double floorMs = ReplayMatmuls(sizes, traces) / iterations;
-        return new Result(wallMs, cpuMs, trainer.SamplingTime.TotalMilliseconds / iterations, trainer.UpdateTime.TotalMilliseconds / iterations, floorMs, flops / iterations / 1e9, meanLength);
+        double floorMs = ReplayMatmuls(sizes, traces, (_, _) => true) / iterations;
+        // The sampling share: the policy's forward calls without a graph (one per sampling step).
+        double sampleFloorMs = ReplayMatmuls(sizes, traces, (k, work) => k == 0 && work == MlpWork.Forward) / iterations;
+        return new Result(wallMs, cpuMs, trainer.SamplingTime.TotalMilliseconds / iterations, trainer.UpdateTime.TotalMilliseconds / iterations,
+            floorMs, sampleFloorMs, flops / iterations / 1e9, meanLength);
     }
 
     /// <summary>Replays every traced network call as bare products (forward; with a graph also the weight gradient
     /// and, but for the first layer, the input gradient) on contiguous operands of the same shapes, and returns the
-    /// total milliseconds: the best of five replays after one warm-up.</summary>
-    private static double ReplayMatmuls(List<int[]> sizes, List<List<(long Rows, MlpWork Work)>> traces)
+    /// total milliseconds: the best of three replays after one warm-up.</summary>
+    private static double ReplayMatmuls(List<int[]> sizes, List<List<(long Rows, MlpWork Work)>> traces, Func<int, MlpWork, bool> include)
     {
         using var _ = no_grad();
         using var operands = NewDisposeScope();
@@ -117,7 +134,7 @@ internal static class BenchCommand
         }
         var products = new List<(Tensor A, Tensor B, bool TransposeA, bool TransposeB)>();
         for (int k = 0; k < sizes.Count; k++)
-            foreach (var (r, work) in traces[k])
+            foreach (var (r, work) in traces[k].Where(t => include(k, t.Work)))
                 for (int l = 0; l + 1 < sizes[k].Length; l++)
                 {
                     long i = sizes[k][l], o = sizes[k][l + 1];
@@ -130,7 +147,7 @@ internal static class BenchCommand
                     if (l > 0) products.Add((g, w, false, false));                      // input gradient: [r, o] × [o, i]
                 }
         double best = double.PositiveInfinity;
-        for (int repeat = 0; repeat < 6; repeat++)
+        for (int repeat = 0; repeat < 4; repeat++)
         {
             var clock = Stopwatch.StartNew();
             foreach (var (a, b, ta, tb) in products)

@@ -93,7 +93,9 @@ internal static class TrainCommand
         {
             if (p.Iteration < nextPrint && p.Iteration != total) return;
             nextPrint = p.Iteration + step;
-            console.WriteLine($"[{p.Iteration,7}/{total}] {Describe(p.LatestEvaluation)}");
+            var e = p.LatestEvaluation;
+            string at = e is not null && e.Iteration != p.Iteration ? $" (evaluated at iteration {e.Iteration})" : "";
+            console.WriteLine($"[{p.Iteration,7}/{total}] {Describe(e)}{at}");
         }), token);
     }
 

@@ -80,11 +80,14 @@ public sealed class StateSpace
 
     /// <summary>Enumerates the environment's states; throws when the environment cannot enumerate them.</summary>
     public static StateSpace Enumerate(GFlowNetEnvironment environment)
+        => TryEnumerate(environment)
+            ?? throw new NotSupportedException($"Environment '{environment.Name}' cannot enumerate its states, so exact evaluation is not available.");
+
+    /// <summary>Enumerates the environment's states, or returns <c>null</c> when the environment cannot enumerate them.</summary>
+    public static StateSpace? TryEnumerate(GFlowNetEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        int[] states = environment.EnumerateStates()
-            ?? throw new NotSupportedException($"Environment '{environment.Name}' cannot enumerate its states, so exact evaluation is not available.");
-        return new StateSpace(environment, states);
+        return environment.EnumerateStates() is int[] states ? new StateSpace(environment, states) : null;
     }
 
     /// <summary>The environment the states belong to.</summary>

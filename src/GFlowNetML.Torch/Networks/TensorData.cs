@@ -26,6 +26,11 @@ internal static class TensorData
     /// <summary>Copies a float tensor's values to a span (made contiguous first if needed).</summary>
     public static void CopyTo(Tensor source, Span<float> destination)
     {
+        if (source.dtype == ScalarType.Float32 && source.is_contiguous() && !source.requires_grad)
+        {
+            MemoryMarshal.Cast<byte, float>(source.bytes).CopyTo(destination);
+            return;
+        }
         using var scope = NewDisposeScope();
         var t = source.detach();
         if (t.dtype != ScalarType.Float32) t = t.to_type(ScalarType.Float32);

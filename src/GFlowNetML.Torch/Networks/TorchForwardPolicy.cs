@@ -51,13 +51,14 @@ internal sealed class TorchForwardPolicy(Mlp network, int actionCount) : IForwar
     }
 
     /// <summary>
-    /// The gradients of L = Σ_rows c_row·log π_F(a_row|s_row) with respect to the network's parameters, for the batch
-    /// that was just sampled with <see cref="CacheActivations"/> on: dL/dlogits = c·(onehot(a) − π) per row, then the
-    /// network's backward products over the cached activations. Forgets the cache.
+    /// The gradient of L = Σ_rows c_row·log π_F(a_row|s_row) with respect to the network's parameters (flat, in the
+    /// layout of <see cref="Mlp.Flat"/>), for the batch that was just sampled with <see cref="CacheActivations"/> on:
+    /// dL/dlogits = c·(onehot(a) − π) per row, then the network's backward products over the cached activations.
+    /// Forgets the cache.
     /// </summary>
     /// <param name="batch">The batch sampled last.</param>
     /// <param name="coefficients">c_row, one per row (detached: costs, advantages, residuals).</param>
-    public Tensor[] Gradients(TrajectoryBatch batch, ReadOnlySpan<double> coefficients)
+    public Tensor Gradients(TrajectoryBatch batch, ReadOnlySpan<double> coefficients)
     {
         int rows = batch.RowCount, actions = ActionCount;
         if (coefficients.Length != rows) throw new ArgumentException($"Expected {rows} coefficients, got {coefficients.Length}.", nameof(coefficients));

@@ -23,7 +23,7 @@ internal sealed class PolicyGradientObjective : TrainingObjective
     {
         var o = context.Options;
         _critic = new Mlp(encodingWidth, o.CriticHiddenLayers, o.CriticHiddenWidth, 1, context.InitRandom);
-        _criticOptimizer = new Adam(_critic.Parameters.Select(p => (p, o.CriticLearningRate)));
+        _criticOptimizer = new Adam([(_critic.Flat, o.CriticLearningRate)]);
     }
 
     public override bool RequiresOnPolicy => true;
@@ -73,7 +73,7 @@ internal sealed class PolicyGradientObjective : TrainingObjective
         // dL_V/dV = 2(V − Ĝ)/N, pushed through the critic's backward products.
         var valueGradient = new float[rows];
         for (int row = 0; row < rows; row++) valueGradient[row] = (float)(2 * (v[row] - returns[row]) / size);
-        _criticOptimizer.Step(_critic.Backward(features, criticHidden, TensorData.FromSpan(valueGradient, rows, 1)));
+        _criticOptimizer.Step([_critic.Backward(features, criticHidden, TensorData.FromSpan(valueGradient, rows, 1))]);
 
         // Actor and log Z: ∂L_Z/∂log Z = mean_n δ(τ_n), the TB-residual gradient.
         StepPolicy(batch, coefficients, meanResidual);

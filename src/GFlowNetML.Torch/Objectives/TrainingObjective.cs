@@ -33,8 +33,7 @@ internal abstract class TrainingObjective : IDisposable
     /// detached coefficients (what TB and the policy-gradient objectives reduce to).</summary>
     protected void StepPolicy(TrajectoryBatch batch, double[] coefficients, double logZGradient)
     {
-        var gradients = Context.Policy.Gradients(batch, coefficients);
-        Context.PolicyOptimizer.Step([.. gradients, tensor(new[] { (float)logZGradient })]);
+        Context.PolicyOptimizer.Step([Context.Policy.Gradients(batch, coefficients), tensor(new[] { (float)logZGradient })]);
     }
 
     /// <summary>log R(x) clamped from below as in the losses of the reference code (max(log R, clamp)).</summary>

@@ -50,7 +50,7 @@ public sealed class GFlowNetTrainer : IDisposable
         _policyNetwork = new Mlp(_env.EncodingWidth, _options.PolicyHiddenLayers, _options.PolicyHiddenWidth, _env.ActionCount, initRandom);
         _policy = new TorchForwardPolicy(_policyNetwork, _env.ActionCount);
         _logZ = zeros(1).requires_grad_(true).DetachFromDisposeScope();
-        _policyOptimizer = new Adam([.. _policyNetwork.Parameters.Select(p => (p, _options.PolicyLearningRate)), (_logZ, _options.LogZLearningRate)]);
+        _policyOptimizer = new Adam([(_policyNetwork.Flat, _options.PolicyLearningRate), (_logZ, _options.LogZLearningRate)]);
         var context = new TrainingContext(_options, _policy, _logZ, _policyOptimizer, initRandom);
         _objective = _options.Method switch
         {
@@ -59,7 +59,7 @@ public sealed class GFlowNetTrainer : IDisposable
             _ => throw new ArgumentOutOfRangeException(nameof(options), _options.Method, $"Method must be one of {TrainingMethodNames.Allowed}."),
         };
         _epsilon = _options.EpsilonStart;
-        if (_env.EnumerateStates() is not null) _space = StateSpace.Enumerate(_env);
+        _space = StateSpace.TryEnumerate(_env);
     }
 
     /// <summary>Creates a trainer that continues the run saved in <paramref name="checkpointDirectory"/>, with the
