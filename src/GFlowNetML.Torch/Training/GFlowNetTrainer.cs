@@ -154,7 +154,9 @@ public sealed class GFlowNetTrainer : IDisposable
         catch { _policy.ClearCache(); throw; }
         finally { _policy.CacheActivations = false; }
         long sampled = Stopwatch.GetTimestamp();
-        double loss = _objective.Update(batch);
+        double loss;
+        try { loss = _objective.Update(batch); }
+        finally { _policy.ClearCache(); } // the cached activations die with this iteration's dispose scope
         SamplingTime += Stopwatch.GetElapsedTime(start, sampled);
         UpdateTime += Stopwatch.GetElapsedTime(sampled);
         Iteration++;
