@@ -150,7 +150,7 @@ public sealed class ObjectiveTests
         var random = new GFlowNetRandom(3);
         var c = Enumerable.Range(0, batch.RowCount).Select(_ => 2 * random.NextDouble() - 1).ToArray();
 
-        var manual = TensorData.ToArray(policy.Gradients(batch, c));
+        var manual = TensorData.ToArray(policy.Gradients(batch, TorchForwardPolicy.Features(batch), c));
 
         policy.Network.Flat.grad?.zero_();
         var surrogate = (policy.ActionLogProbabilities(batch) * tensor(c.Select(x => (float)x).ToArray())).sum();
@@ -166,7 +166,7 @@ public sealed class ObjectiveTests
             for (int k = offset; k < offset + n; k++) Assert.AreEqual(expected[k], manual[k], 1e-5 * Math.Max(1, scale), $"parameter {i}, entry {k - offset}");
             offset += n;
         }
-        Assert.ThrowsExactly<InvalidOperationException>(() => policy.Gradients(batch, c), "the cache is used once");
+        Assert.ThrowsExactly<InvalidOperationException>(() => policy.Gradients(batch, TorchForwardPolicy.Features(batch), c), "the cache is used once");
     }
 
     [TestMethod]

@@ -107,22 +107,39 @@ internal static class BenchCommand
 
         // The floor: the same products, replayed as bare matrix multiplications.
         var sizes = trainer.Networks.Select(n => n.Sizes).ToList();
-        double flops = 0;
-        for (int k = 0; k < sizes.Count; k++)
-            foreach (var (r, work) in traces[k])
-                for (int l = 0; l + 1 < sizes[k].Length; l++)
-                    flops += 2.0 * r * sizes[k][l] * sizes[k][l + 1] * Products(work, l);
-        double floorMs = ReplayMatmuls(sizes, traces, (_, _) => true) / iterations;
+        var all = Products(sizes, traces, (_, _) => true);
+        double flops = all.Sum(p => 2.0 * p.M * p.K * p.N);
+        double floorMs = ReplayMatmuls(all) / iterations;
         // The sampling share: the policy's forward calls without a graph (one per sampling step).
-        double sampleFloorMs = ReplayMatmuls(sizes, traces, (k, work) => k == 0 && work == MlpWork.Forward) / iterations;
+        double sampleFloorMs = ReplayMatmuls(Products(sizes, traces, (k, work) => k == 0 && work == MlpWork.Forward)) / iterations;
         return new Result(wallMs, cpuMs, trainer.SamplingTime.TotalMilliseconds / iterations, trainer.UpdateTime.TotalMilliseconds / iterations,
             floorMs, sampleFloorMs, flops / iterations / 1e9, meanLength);
     }
 
-    /// <summary>Replays every traced network call as bare products (forward; with a graph also the weight gradient
-    /// and, but for the first layer, the input gradient) on contiguous operands of the same shapes, and returns the
-    /// total milliseconds: the best of three replays after one warm-up.</summary>
-    private static double ReplayMatmuls(List<int[]> sizes, List<List<(long Rows, MlpWork Work)>> traces, Func<int, MlpWork, bool> include)
+    /// <summary>One matrix product [M, K] × [K, N]; the operands are stored transposed where the real pass reads them so.</summary>
+    private readonly record struct Product(long M, long K, long N, bool TransposeA, bool TransposeB);
+
+    /// <summary>The products the traced network calls imply: every layer's forward product; with a backward pass also
+    /// every layer's weight gradient and, but for the first layer, its input gradient.</summary>
+    private static List<Product> Products(List<int[]> sizes, List<List<(long Rows, MlpWork Work)>> traces, Func<int, MlpWork, bool> include)
+    {
+        var products = new List<Product>();
+        for (int k = 0; k < sizes.Count; k++)
+            foreach (var (r, work) in traces[k].Where(t => include(k, t.Work)))
+                for (int l = 0; l + 1 < sizes[k].Length; l++)
+                {
+                    long i = sizes[k][l], o = sizes[k][l + 1];
+                    if (work != MlpWork.Backward) products.Add(new(r, i, o, false, true));   // forward: [r, i] × [i, o]
+                    if (work == MlpWork.Forward) continue;
+                    products.Add(new(o, r, i, true, false));                                 // weight gradient: [o, r] × [r, i]
+                    if (l > 0) products.Add(new(r, o, i, false, false));                     // input gradient: [r, o] × [o, i]
+                }
+        return products;
+    }
+
+    /// <summary>Times the products as bare <c>torch.mm</c> calls on contiguous operands of the same shapes, and returns
+    /// the total milliseconds: the best of three replays after one warm-up.</summary>
+    private static double ReplayMatmuls(List<Product> products)
     {
         using var _ = no_grad();
         using var operands = NewDisposeScope();
@@ -132,25 +149,13 @@ internal static class BenchCommand
             if (!cache.TryGetValue((rows, columns), out var t)) cache[(rows, columns)] = t = rand(rows, columns);
             return t;
         }
-        var products = new List<(Tensor A, Tensor B, bool TransposeA, bool TransposeB)>();
-        for (int k = 0; k < sizes.Count; k++)
-            foreach (var (r, work) in traces[k].Where(t => include(k, t.Work)))
-                for (int l = 0; l + 1 < sizes[k].Length; l++)
-                {
-                    long i = sizes[k][l], o = sizes[k][l + 1];
-                    var x = Operand(r, i);
-                    var w = Operand(o, i);
-                    var g = Operand(r, o);
-                    if (work != MlpWork.Backward) products.Add((x, w, false, true));    // forward: [r, i] × [i, o]
-                    if (work == MlpWork.Forward) continue;
-                    products.Add((g, x, true, false));                                  // weight gradient: [o, r] × [r, i]
-                    if (l > 0) products.Add((g, w, false, false));                      // input gradient: [r, o] × [o, i]
-                }
+        var calls = products.Select(p => (A: p.TransposeA ? Operand(p.K, p.M) : Operand(p.M, p.K), B: p.TransposeB ? Operand(p.N, p.K) : Operand(p.K, p.N),
+            p.TransposeA, p.TransposeB)).ToList();
         double best = double.PositiveInfinity;
         for (int repeat = 0; repeat < 4; repeat++)
         {
             var clock = Stopwatch.StartNew();
-            foreach (var (a, b, ta, tb) in products)
+            foreach (var (a, b, ta, tb) in calls)
             {
                 using var scope = NewDisposeScope();
                 mm(ta ? a.t() : a, tb ? b.t() : b);
@@ -159,14 +164,6 @@ internal static class BenchCommand
         }
         return best;
     }
-
-    /// <summary>How many products of layer <paramref name="layer"/>'s size a traced call implies.</summary>
-    private static int Products(MlpWork work, int layer) => work switch
-    {
-        MlpWork.Forward => 1,
-        MlpWork.ForwardAndBackward => layer == 0 ? 2 : 3,
-        _ => layer == 0 ? 1 : 2,
-    };
 
     private static T[] ParseList<T>(string raw, string name, string allowed, Func<string, T?> parse) where T : struct
     {

@@ -10,17 +10,16 @@ internal static class TensorData
     public static Tensor FromSpan(ReadOnlySpan<float> values, long rows, long columns)
     {
         if (values.Length != rows * columns) throw new ArgumentException($"Expected {rows * columns} values, got {values.Length}.", nameof(values));
-        var t = empty(rows, columns, ScalarType.Float32);
-        values.CopyTo(MemoryMarshal.Cast<byte, float>(t.bytes));
-        return t;
+        return Fill(empty(rows, columns, ScalarType.Float32), values);
     }
 
     /// <summary>A new one-dimensional float tensor holding <paramref name="values"/> (a leaf, not a view).</summary>
-    public static Tensor FromSpan(ReadOnlySpan<float> values)
+    public static Tensor FromSpan(ReadOnlySpan<float> values) => Fill(empty(values.Length, ScalarType.Float32), values);
+
+    private static Tensor Fill(Tensor fresh, ReadOnlySpan<float> values)
     {
-        var t = empty(values.Length, ScalarType.Float32);
-        values.CopyTo(MemoryMarshal.Cast<byte, float>(t.bytes));
-        return t;
+        values.CopyTo(MemoryMarshal.Cast<byte, float>(fresh.bytes));
+        return fresh;
     }
 
     /// <summary>Copies a float tensor's values to a span (made contiguous first if needed).</summary>

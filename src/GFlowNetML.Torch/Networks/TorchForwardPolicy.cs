@@ -57,8 +57,9 @@ internal sealed class TorchForwardPolicy(Mlp network, int actionCount) : IForwar
     /// Forgets the cache.
     /// </summary>
     /// <param name="batch">The batch sampled last.</param>
+    /// <param name="features">The batch's encoded states (<see cref="Features"/>).</param>
     /// <param name="coefficients">c_row, one per row (detached: costs, advantages, residuals).</param>
-    public Tensor Gradients(TrajectoryBatch batch, ReadOnlySpan<double> coefficients)
+    public Tensor Gradients(TrajectoryBatch batch, Tensor features, ReadOnlySpan<double> coefficients)
     {
         int rows = batch.RowCount, actions = ActionCount;
         if (coefficients.Length != rows) throw new ArgumentException($"Expected {rows} coefficients, got {coefficients.Length}.", nameof(coefficients));
@@ -82,9 +83,12 @@ internal sealed class TorchForwardPolicy(Mlp network, int actionCount) : IForwar
         var hidden = new Tensor[layers];
         for (int l = 0; l < layers; l++) hidden[l] = cat(_cachedSteps.Select(step => step[l]).ToList(), 0);
         _cachedSteps.Clear();
-        var input = TensorData.FromSpan(batch.RowFeatures, rows, batch.Environment.EncodingWidth);
-        return Network.Backward(input, hidden, TensorData.FromSpan(outputGradient, rows, actions));
+        return Network.Backward(features, hidden, TensorData.FromSpan(outputGradient, rows, actions));
     }
+
+    /// <summary>The encoded states of every row of a batch, [RowCount, EncodingWidth] (the input of every network).</summary>
+    public static Tensor Features(TrajectoryBatch batch)
+        => TensorData.FromSpan(batch.RowFeatures, batch.RowCount, batch.Environment.EncodingWidth);
 
     /// <summary>Forgets cached activations that will not be used.</summary>
     public void ClearCache() => _cachedSteps.Clear();
@@ -94,10 +98,9 @@ internal sealed class TorchForwardPolicy(Mlp network, int actionCount) : IForwar
     public Tensor ActionLogProbabilities(TrajectoryBatch batch)
     {
         int rows = batch.RowCount;
-        var features = TensorData.FromSpan(batch.RowFeatures, rows, batch.Environment.EncodingWidth);
         var masks = tensor(batch.RowMasks, [rows, ActionCount]);
         var actions = tensor(batch.RowActions.Select(a => (long)a).ToArray(), [rows, 1]);
-        return LogProbabilities(features, masks).gather(1, actions).squeeze(1);
+        return LogProbabilities(Features(batch), masks).gather(1, actions).squeeze(1);
     }
 
     /// <summary>log π_F(a|s) for every state of an enumerated space, [Count · ActionCount], without gradients.</summary>

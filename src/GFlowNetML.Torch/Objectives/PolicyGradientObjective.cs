@@ -43,7 +43,7 @@ internal sealed class PolicyGradientObjective : TrainingObjective
 
         var costs = PolicyDependentCosts(batch, lpf, logPB, logZ);
 
-        var features = TensorData.FromSpan(batch.RowFeatures, rows, batch.Environment.EncodingWidth);
+        var features = TorchForwardPolicy.Features(batch);
         var criticHidden = new List<Tensor>();
         float[] v;
         using (no_grad()) v = TensorData.ToArray(_critic.Forward(features, criticHidden));
@@ -76,7 +76,7 @@ internal sealed class PolicyGradientObjective : TrainingObjective
         _criticOptimizer.Step([_critic.Backward(features, criticHidden, TensorData.FromSpan(valueGradient, rows, 1))]);
 
         // Actor and log Z: ∂L_Z/∂log Z = mean_n δ(τ_n), the TB-residual gradient.
-        StepPolicy(batch, coefficients, meanResidual);
+        StepPolicy(batch, features, coefficients, meanResidual);
         return meanSquared;
     }
 

@@ -31,9 +31,13 @@ internal abstract class TrainingObjective : IDisposable
 
     /// <summary>One Adam step of the policy and log Z for a loss L = Σ_rows c_row·log π_F(a_row|s_row) + g_Z·log Z with
     /// detached coefficients (what TB and the policy-gradient objectives reduce to).</summary>
-    protected void StepPolicy(TrajectoryBatch batch, double[] coefficients, double logZGradient)
+    /// <param name="batch">The batch.</param>
+    /// <param name="features">The batch's encoded states (<see cref="TorchForwardPolicy.Features"/>), built once per update.</param>
+    /// <param name="coefficients">c_row, one per row.</param>
+    /// <param name="logZGradient">∂L/∂log Z.</param>
+    protected void StepPolicy(TrajectoryBatch batch, Tensor features, double[] coefficients, double logZGradient)
     {
-        Context.PolicyOptimizer.Step([Context.Policy.Gradients(batch, coefficients), tensor(new[] { (float)logZGradient })]);
+        Context.PolicyOptimizer.Step([Context.Policy.Gradients(batch, features, coefficients), tensor(new[] { (float)logZGradient })]);
     }
 
     /// <summary>log R(x) clamped from below as in the losses of the reference code (max(log R, clamp)).</summary>

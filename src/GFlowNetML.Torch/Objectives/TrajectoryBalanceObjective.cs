@@ -1,4 +1,5 @@
 using GFlowNetML.Sampling;
+using GFlowNetML.Torch.Networks;
 using static TorchSharp.torch;
 
 namespace GFlowNetML.Torch.Objectives;
@@ -25,7 +26,7 @@ internal sealed class TrajectoryBalanceObjective(TrainingContext context) : Trai
         // L = mean_n δ_n²: dL/dlog π_F(a_t|s_t) = 2δ_n/N for every row of trajectory n, dL/dlog Z = 2·mean δ.
         var coefficients = new double[batch.RowCount];
         for (int row = 0; row < batch.RowCount; row++) coefficients[row] = 2 * residuals[batch.RowTrajectory[row]] / size;
-        StepPolicy(batch, coefficients, 2 * residuals.Average());
+        StepPolicy(batch, TorchForwardPolicy.Features(batch), coefficients, 2 * residuals.Average());
         return residuals.Average(d => d * d);
     }
 }

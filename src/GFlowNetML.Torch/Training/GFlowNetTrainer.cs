@@ -149,13 +149,16 @@ public sealed class GFlowNetTrainer : IDisposable
         using var scope = NewDisposeScope();
         long start = Stopwatch.GetTimestamp();
         TrajectoryBatch batch;
-        _policy.CacheActivations = true;
-        try { batch = _sampler.Sample(_policy, _options.BatchSize, _random, _objective.RequiresOnPolicy ? 0 : _epsilon); }
-        catch { _policy.ClearCache(); throw; }
-        finally { _policy.CacheActivations = false; }
-        long sampled = Stopwatch.GetTimestamp();
         double loss;
-        try { loss = _objective.Update(batch); }
+        long sampled;
+        try
+        {
+            _policy.CacheActivations = true;
+            try { batch = _sampler.Sample(_policy, _options.BatchSize, _random, _objective.RequiresOnPolicy ? 0 : _epsilon); }
+            finally { _policy.CacheActivations = false; }
+            sampled = Stopwatch.GetTimestamp();
+            loss = _objective.Update(batch);
+        }
         finally { _policy.ClearCache(); } // the cached activations die with this iteration's dispose scope
         SamplingTime += Stopwatch.GetElapsedTime(start, sampled);
         UpdateTime += Stopwatch.GetElapsedTime(sampled);
