@@ -9,13 +9,14 @@ internal static class MetricsFile
 {
     public const string FileName = "metrics.json";
 
-    public static void Write(string directory, TrainingResult result, string environment, TrainingMethod method, long seed)
+    public static void Write(string directory, TrainingResult result, string environment, TrainingMethod method, long seed, bool learnBackward = false)
     {
         var f = result.Final;
         var root = new JsonObject
         {
             ["environment"] = environment,
-            ["method"] = method.ToName(),
+            ["method"] = method.ToVariantName(learnBackward),
+            ["learnedBackwardPolicy"] = learnBackward || method.AlwaysLearnsBackward(),
             ["seed"] = seed,
             ["completed"] = result.Completed,
             ["final"] = new JsonObject

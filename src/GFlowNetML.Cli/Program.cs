@@ -51,7 +51,7 @@ namespace GFlowNetML.Cli
             try
             {
                 return command == "train"
-                    ? TrainCommand.Run(new ArgumentReader(command, rest, TrainSettings.OptionNames), console, cts.Token)
+                    ? TrainCommand.Run(new ArgumentReader(command, rest, TrainSettings.OptionNames, TrainSettings.FlagNames), console, cts.Token)
                     : BenchCommand.Run(new ArgumentReader(command, rest, BenchCommand.OptionNames), console);
             }
             catch (Exception e) when (e is UsageException or ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException)

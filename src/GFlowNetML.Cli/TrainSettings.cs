@@ -27,7 +27,11 @@ internal sealed class TrainSettings
         "env", "ndim", "height", "r0", "r1", "r2", "method", "iterations", "batch-size", "seed", "eval-every", "out",
         "checkpoint-every", "resume", "threads", "lr", "lr-logz", "lr-critic", "lambda", "epsilon-start", "epsilon-end",
         "epsilon-decay", "hidden-layers", "hidden-width", "critic-layers", "critic-width", "log-reward-clamp",
+        "backward-lambda", "subtb-lambda", "delta", "cg-iterations", "line-search-steps",
     ];
+
+    /// <summary>The options of <c>train</c> that take no value.</summary>
+    public static readonly IReadOnlySet<string> FlagNames = new HashSet<string> { "learn-backward" };
 
     public static TrainSettings Parse(ArgumentReader a)
     {
@@ -60,7 +64,15 @@ internal sealed class TrainSettings
         t.CriticHiddenLayers = a.Int("critic-layers", t.CriticHiddenLayers, 0, 64);
         t.CriticHiddenWidth = a.Int("critic-width", t.CriticHiddenWidth, 1, 1 << 16);
         t.LogRewardClamp = a.Double("log-reward-clamp", t.LogRewardClamp, double.MinValue);
-        if (t.EpsilonStart > 0 && t.Method == TrainingMethod.PolicyGradientUniform)
+        t.BackwardLambda = a.Double("backward-lambda", t.BackwardLambda, 0, 1);
+        t.SubTrajectoryLambda = a.Double("subtb-lambda", t.SubTrajectoryLambda, 0, 1, exclusiveMin: true);
+        t.TrustRegionDelta = a.Double("delta", t.TrustRegionDelta, 0, exclusiveMin: true);
+        t.ConjugateGradientIterations = a.Int("cg-iterations", t.ConjugateGradientIterations, 1, 1000);
+        t.LineSearchSteps = a.Int("line-search-steps", t.LineSearchSteps, 1, 100);
+        t.LearnBackwardPolicy = a.Flag("learn-backward");
+        if (t.LearnBackwardPolicy && !t.Method.AllowsLearnedBackward())
+            throw new UsageException($"--learn-backward is not available for --method {t.Method.ToName()}; allowed with: rl-b, rl-g, rl-t, tb, db, subtb (use rl-b for RL-U with a learned backward policy).");
+        if (t.EpsilonStart > 0 && t.Method.IsPolicyGradient())
             throw new UsageException($"--epsilon-start must be 0 for --method {t.Method.ToName()} (policy-gradient methods sample strictly on-policy); got '{a.String("epsilon-start")}'.");
         if ((long)s.Ndim * s.Height > 1 << 20)
             throw new UsageException($"--ndim × --height must be at most 1048576 (the width of the K-hot encoding); got {s.Ndim} × {s.Height}.");

@@ -8,11 +8,12 @@ namespace GFlowNetML.Cli.Commands;
 internal static class TrainCommand
 {
     public const string Help = """
-        gflownet train --env hypergrid --ndim D --height H --r0 R0 --method rl-u|tb --iterations N --batch-size B
+        gflownet train --env hypergrid --ndim D --height H --r0 R0 --method rl-u|rl-b|rl-g|rl-t|tb|db|subtb|fm --iterations N --batch-size B
                        --seed S --eval-every K --out DIR [--checkpoint-every K] [--threads T]
                        [--r1 0.5] [--r2 2] [--lr 1e-3] [--lr-logz 0.1] [--lr-critic 5e-3] [--lambda 0.99]
                        [--epsilon-start 0] [--epsilon-end 0] [--epsilon-decay 0.99] [--hidden-layers 4] [--hidden-width 256]
-                       [--critic-layers 2] [--critic-width 256] [--log-reward-clamp -12]
+                       [--critic-layers 2] [--critic-width 256] [--log-reward-clamp -12] [--learn-backward]
+                       [--backward-lambda 1] [--subtb-lambda 0.9] [--delta 0.01] [--cg-iterations 10] [--line-search-steps 20]
         gflownet train --resume DIR [--iterations N] [--threads T]
         """;
 
@@ -49,7 +50,7 @@ internal static class TrainCommand
         var options = trainer.Options;
         if (trainer.Iteration > options.Iterations)
             throw new UsageException($"--iterations must be at least the checkpoint's iteration ({trainer.Iteration}); got {options.Iterations}.");
-        console.MarkupLineInterpolated($"[bold]{options.Method.ToName()}[/] on {env.Description}: {options.Iterations} iterations × {options.BatchSize} trajectories, seed {options.Seed}{(resume is null ? "" : $", resumed at iteration {trainer.Iteration}")}");
+        console.MarkupLineInterpolated($"[bold]{options.Method.ToVariantName(options.LearnBackwardPolicy)}[/] on {env.Description}: {options.Iterations} iterations × {options.BatchSize} trajectories, seed {options.Seed}{(resume is null ? "" : $", resumed at iteration {trainer.Iteration}")}");
 
         TrainingResult result = console.Profile.Capabilities.Interactive
             ? TrainWithProgressBar(trainer, console, cancellationToken)
@@ -57,7 +58,7 @@ internal static class TrainCommand
 
         // A final checkpoint (also after Ctrl+C), so that a later --resume continues from exactly here.
         if (options.CheckpointEvery > 0) trainer.SaveCheckpoint(options.CheckpointDirectory!);
-        MetricsFile.Write(outDir, result, env.Description, options.Method, options.Seed);
+        MetricsFile.Write(outDir, result, env.Description, options.Method, options.Seed, options.LearnBackwardPolicy);
         PrintTable(console, result, options);
         console.MarkupLineInterpolated($"Wrote {Path.Combine(outDir, MetricsFile.FileName)}");
         if (!result.Completed)
@@ -108,7 +109,7 @@ internal static class TrainCommand
         var f = result.Final;
         var table = new Table().AddColumn("metric").AddColumn(new TableColumn("value").RightAligned());
         void Row(string name, string value) => table.AddRow(Markup.Escape(name), Markup.Escape(value));
-        Row("method", options.Method.ToName());
+        Row("method", options.Method.ToVariantName(options.LearnBackwardPolicy));
         Row("iterations", f.Iteration.ToString(CultureInfo.InvariantCulture));
         Row("trajectories", f.Trajectories.ToString(CultureInfo.InvariantCulture));
         Row("exact total variation", F(f.ExactTotalVariation, "F5"));

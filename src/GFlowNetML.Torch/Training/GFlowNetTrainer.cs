@@ -56,7 +56,7 @@ public sealed class GFlowNetTrainer : IDisposable
         {
             TrainingMethod.PolicyGradientUniform => new PolicyGradientObjective(context, _env.EncodingWidth),
             TrainingMethod.TrajectoryBalance => new TrajectoryBalanceObjective(context),
-            _ => throw new ArgumentOutOfRangeException(nameof(options), _options.Method, $"Method must be one of {TrainingMethodNames.Allowed}."),
+            _ => throw new NotImplementedException($"{_options.Method.ToName()} is not implemented yet."),
         };
         _epsilon = _options.EpsilonStart;
         _space = StateSpace.TryEnumerate(_env);

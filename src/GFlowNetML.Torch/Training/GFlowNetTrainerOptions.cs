@@ -30,7 +30,29 @@ public sealed class GFlowNetTrainerOptions
     /// <summary>λ of the λ-advantages (RL methods). Default 0.99; in [0, 1].</summary>
     public double Lambda { get; set; } = 0.99;
 
-    /// <summary>The number of hidden layers of the policy network. Default 4; at least 0.</summary>
+    /// <summary>λ of the backward policy's advantages (RL-B, RL-G). Default 1 (the paper's unbiased setting); in [0, 1].</summary>
+    public double BackwardLambda { get; set; } = 1.0;
+
+    /// <summary>Whether TB, DB, SubTB or RL-T train a parameterised backward policy P_B (the paper's "-B" variants)
+    /// instead of the uniform one ("-U"). RL-B and RL-G always learn it; RL-U and FM never do. Default false.</summary>
+    public bool LearnBackwardPolicy { get; set; }
+
+    /// <summary>λ of SubTB's geometric-within weighting: a sub-trajectory of k transitions weighs λ^(k−1), normalised
+    /// within each trajectory. Default 0.9; in (0, 1].</summary>
+    public double SubTrajectoryLambda { get; set; } = 0.9;
+
+    /// <summary>RL-T's trust-region radius δ: the natural-gradient step is scaled to a mean KL of δ and only accepted
+    /// while the mean KL stays at most δ. Default 0.01; positive.</summary>
+    public double TrustRegionDelta { get; set; } = 0.01;
+
+    /// <summary>RL-T's conjugate-gradient iterations for H⁻¹g. Default 10; at least 1.</summary>
+    public int ConjugateGradientIterations { get; set; } = 10;
+
+    /// <summary>RL-T's backtracking line-search trials (fractions 1, ½, ¼, …). Default 20; at least 1.</summary>
+    public int LineSearchSteps { get; set; } = 20;
+
+    /// <summary>The number of hidden layers of the policy network (and of the backward policy and log-flow networks).
+    /// Default 4; at least 0.</summary>
     public int PolicyHiddenLayers { get; set; } = 4;
 
     /// <summary>The width of the policy's hidden layers. Default 256; at least 1.</summary>
@@ -71,6 +93,11 @@ public sealed class GFlowNetTrainerOptions
         Positive(nameof(LogZLearningRate), LogZLearningRate);
         Positive(nameof(CriticLearningRate), CriticLearningRate);
         if (!(Lambda >= 0 && Lambda <= 1)) Fail(nameof(Lambda), Lambda, "in [0, 1]");
+        if (!(BackwardLambda >= 0 && BackwardLambda <= 1)) Fail(nameof(BackwardLambda), BackwardLambda, "in [0, 1]");
+        if (!(SubTrajectoryLambda > 0 && SubTrajectoryLambda <= 1)) Fail(nameof(SubTrajectoryLambda), SubTrajectoryLambda, "in (0, 1]");
+        Positive(nameof(TrustRegionDelta), TrustRegionDelta);
+        if (ConjugateGradientIterations < 1) Fail(nameof(ConjugateGradientIterations), ConjugateGradientIterations, "at least 1");
+        if (LineSearchSteps < 1) Fail(nameof(LineSearchSteps), LineSearchSteps, "at least 1");
         if (PolicyHiddenLayers < 0) Fail(nameof(PolicyHiddenLayers), PolicyHiddenLayers, "at least 0");
         if (PolicyHiddenWidth < 1) Fail(nameof(PolicyHiddenWidth), PolicyHiddenWidth, "at least 1");
         if (CriticHiddenLayers < 0) Fail(nameof(CriticHiddenLayers), CriticHiddenLayers, "at least 0");
@@ -82,14 +109,22 @@ public sealed class GFlowNetTrainerOptions
         if (CheckpointEvery < 0) Fail(nameof(CheckpointEvery), CheckpointEvery, "at least 0 (0 = never)");
         if (CheckpointEvery > 0 && string.IsNullOrWhiteSpace(CheckpointDirectory))
             throw new ArgumentException($"{nameof(CheckpointDirectory)} is required when {nameof(CheckpointEvery)} is positive.", nameof(CheckpointDirectory));
-        if (EpsilonStart > 0 && Method == TrainingMethod.PolicyGradientUniform)
+        if (EpsilonStart > 0 && Method.IsPolicyGradient())
             Fail(nameof(EpsilonStart), EpsilonStart, $"0 for {Method.ToName()} (policy-gradient methods sample strictly on-policy)");
+        if (LearnBackwardPolicy && !Method.AllowsLearnedBackward())
+            throw new ArgumentOutOfRangeException(nameof(LearnBackwardPolicy), LearnBackwardPolicy,
+                $"{nameof(LearnBackwardPolicy)} must be false for {Method.ToName()}; a learned backward policy is available for rl-b, rl-g, rl-t, tb, db and subtb (use rl-b for RL-U with a learned P_B).");
 
         static void Positive(string name, double value)
         {
             if (!(value > 0) || !double.IsFinite(value)) Fail(name, value, "a finite number greater than 0");
         }
     }
+
+    /// <summary>Whether the method in force trains a parameterised backward policy (<see cref="LearnBackwardPolicy"/>, or
+    /// RL-B and RL-G, which always do).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool UsesLearnedBackward => LearnBackwardPolicy || Method.AlwaysLearnsBackward();
 
     private static void Fail(string name, object value, string allowed)
         => throw new ArgumentOutOfRangeException(name, value, $"{name} must be {allowed}; got {value}.");
