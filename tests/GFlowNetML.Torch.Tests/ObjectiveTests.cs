@@ -10,18 +10,18 @@ namespace GFlowNetML.Torch.Tests;
 [TestClass]
 public sealed class ObjectiveTests
 {
-    private static (TrainingContext Context, TorchForwardPolicy Policy) Context(GFlowNetTrainerOptions options, int encodingWidth, int actions)
+    internal static (TrainingContext Context, TorchPolicy Policy) Context(GFlowNetTrainerOptions options, GFlowNetML.Environments.GFlowNetEnvironment env)
     {
         var random = new GFlowNetRandom(options.Seed);
-        var net = new Mlp(encodingWidth, options.PolicyHiddenLayers, options.PolicyHiddenWidth, actions, random);
-        var policy = new TorchForwardPolicy(net, actions);
+        var net = new Mlp(env.EncodingWidth, options.PolicyHiddenLayers, options.PolicyHiddenWidth, env.ActionCount, random);
+        var policy = new TorchPolicy(net, env.ActionCount);
         var logZ = tensor(new float[] { 1.25f }).requires_grad_(true);
         var adam = new Adam([(net.Flat, options.PolicyLearningRate), (logZ, options.LogZLearningRate)]);
-        return (new TrainingContext(options, policy, logZ, adam, random), policy);
+        return (new TrainingContext(env, options, policy, logZ, adam, random, new GFlowNetRandom(options.Seed + 1), env.DefaultGuide), policy);
     }
 
     /// <summary>Samples a batch the way the trainer does: with the policy's activation cache on.</summary>
-    private static TrajectoryBatch SampleForTraining(TorchForwardPolicy policy, GFlowNetML.Environments.GFlowNetEnvironment env, int size, long seed, double epsilon = 0)
+    private static TrajectoryBatch SampleForTraining(TorchPolicy policy, GFlowNetML.Environments.GFlowNetEnvironment env, int size, long seed, double epsilon = 0)
     {
         policy.CacheActivations = true;
         try { return new TrajectorySampler(env).Sample(policy, size, new GFlowNetRandom(seed), epsilon); }
@@ -33,8 +33,8 @@ public sealed class ObjectiveTests
     {
         var env = TestRuns.Grid(6);
         var options = TestRuns.Small(TrainingMethod.PolicyGradientUniform, 1);
-        var (context, policy) = Context(options, env.EncodingWidth, env.ActionCount);
-        using var objective = new PolicyGradientObjective(context, env.EncodingWidth);
+        var (context, policy) = Context(options, env);
+        using var objective = new PolicyGradientObjective(context);
         var batch = new TrajectorySampler(env).Sample(policy, 64, new GFlowNetRandom(3));
         float[] logPF = TensorData.ToArray(policy.ActionLogProbabilities(batch));
         for (int row = 0; row < batch.RowCount; row++)
@@ -64,8 +64,8 @@ public sealed class ObjectiveTests
         var env = TestRuns.Grid(4);
         var options = TestRuns.Small(TrainingMethod.PolicyGradientUniform, 1);
         options.LogRewardClamp = -1.0; // log 0.01 = −4.6 on non-outer cells is raised to −1
-        var (context, policy) = Context(options, env.EncodingWidth, env.ActionCount);
-        using var objective = new PolicyGradientObjective(context, env.EncodingWidth);
+        var (context, policy) = Context(options, env);
+        using var objective = new PolicyGradientObjective(context);
         var batch = new TrajectorySampler(env).Sample(policy, 32, new GFlowNetRandom(5));
         float[] logPF = TensorData.ToArray(policy.ActionLogProbabilities(batch));
         double[] costs = objective.PolicyDependentCosts(batch, logPF, batch.UniformBackwardLogProbabilities(), 0);
@@ -85,9 +85,9 @@ public sealed class ObjectiveTests
         // H = 2: most states have masked moves, so masking is exercised on many rows.
         var env = TestRuns.Grid(2, ndim: 3);
         var options = TestRuns.Small(method, 1);
-        var (context, policy) = Context(options, env.EncodingWidth, env.ActionCount);
+        var (context, policy) = Context(options, env);
         using TrainingObjective objective = method == TrainingMethod.PolicyGradientUniform
-            ? new PolicyGradientObjective(context, env.EncodingWidth)
+            ? new PolicyGradientObjective(context)
             : new TrajectoryBalanceObjective(context);
         var batch = SampleForTraining(policy, env, 64, 1);
         Assert.IsTrue(batch.RowMasks.Any(m => !m), "the batch must contain masked actions");
@@ -107,8 +107,8 @@ public sealed class ObjectiveTests
     {
         var env = TestRuns.Grid(4);
         var options = TestRuns.Small(TrainingMethod.PolicyGradientUniform, 1);
-        var (context, policy) = Context(options, env.EncodingWidth, env.ActionCount);
-        using var objective = new PolicyGradientObjective(context, env.EncodingWidth);
+        var (context, policy) = Context(options, env);
+        using var objective = new PolicyGradientObjective(context);
         var batch = SampleForTraining(policy, env, 40, 9);
         var logPF = Enumerable.Range(0, batch.RowCount).Select(batch.ActionLogProbability).ToArray();
         double[] costs = objective.PolicyDependentCosts(batch, logPF, batch.UniformBackwardLogProbabilities(), 1.25);
@@ -125,7 +125,7 @@ public sealed class ObjectiveTests
     {
         var env = TestRuns.Grid(4);
         var options = TestRuns.Small(TrainingMethod.TrajectoryBalance, 1);
-        var (context, policy) = Context(options, env.EncodingWidth, env.ActionCount);
+        var (context, policy) = Context(options, env);
         using var objective = new TrajectoryBalanceObjective(context);
         var batch = SampleForTraining(policy, env, 24, 2);
         float[] logPF = TensorData.ToArray(policy.ActionLogProbabilities(batch));
@@ -145,12 +145,12 @@ public sealed class ObjectiveTests
     {
         var env = TestRuns.Grid(5, ndim: 3);
         var options = TestRuns.Small(TrainingMethod.TrajectoryBalance, 1);
-        var (_, policy) = Context(options, env.EncodingWidth, env.ActionCount);
+        var (_, policy) = Context(options, env);
         var batch = SampleForTraining(policy, env, 50, 12);
         var random = new GFlowNetRandom(3);
         var c = Enumerable.Range(0, batch.RowCount).Select(_ => 2 * random.NextDouble() - 1).ToArray();
 
-        var manual = TensorData.ToArray(policy.Gradients(batch, TorchForwardPolicy.Features(batch), c));
+        var manual = TensorData.ToArray(policy.Gradients(batch, TorchPolicy.Features(batch), c));
 
         policy.Network.Flat.grad?.zero_();
         var surrogate = (policy.ActionLogProbabilities(batch) * tensor(c.Select(x => (float)x).ToArray())).sum();
@@ -166,7 +166,7 @@ public sealed class ObjectiveTests
             for (int k = offset; k < offset + n; k++) Assert.AreEqual(expected[k], manual[k], 1e-5 * Math.Max(1, scale), $"parameter {i}, entry {k - offset}");
             offset += n;
         }
-        Assert.ThrowsExactly<InvalidOperationException>(() => policy.Gradients(batch, TorchForwardPolicy.Features(batch), c), "the cache is used once");
+        Assert.ThrowsExactly<InvalidOperationException>(() => policy.Gradients(batch, TorchPolicy.Features(batch), c), "the cache is used once");
     }
 
     [TestMethod]
@@ -208,7 +208,7 @@ public sealed class ObjectiveTests
         var env = TestRuns.Grid(5, ndim: 3);
         var space = StateSpace.Enumerate(env);
         var random = new GFlowNetRandom(4);
-        var policy = new TorchForwardPolicy(new Mlp(env.EncodingWidth, 2, 32, env.ActionCount, random), env.ActionCount);
+        var policy = new TorchPolicy(new Mlp(env.EncodingWidth, 2, 32, env.ActionCount, random), env.ActionCount);
         float[] training = policy.AllLogProbabilities(space);
         var features = new float[space.Count * env.EncodingWidth];
         env.Encode(space.States, features);
@@ -236,7 +236,7 @@ public sealed class ObjectiveTests
     {
         var env = TestRuns.Grid(3, ndim: 3);
         var random = new GFlowNetRandom(11);
-        var policy = new TorchForwardPolicy(new Mlp(env.EncodingWidth, 2, 32, env.ActionCount, random), env.ActionCount);
+        var policy = new TorchPolicy(new Mlp(env.EncodingWidth, 2, 32, env.ActionCount, random), env.ActionCount);
         var batch = new TrajectorySampler(env).Sample(policy, 2000, random);
         for (int row = 0; row < batch.RowCount; row++)
             Assert.IsTrue(batch.RowMasks[row * env.ActionCount + batch.RowActions[row]], $"row {row} took a masked action");

@@ -85,6 +85,10 @@ public abstract class GFlowNetEnvironment
     /// </summary>
     public virtual int[]? EnumerateStates() => null;
 
+    /// <summary>The guide RL-G uses on this environment when none is given (<see cref="Guides.GFlowNetGuide"/>), or
+    /// <c>null</c> when the environment has none.</summary>
+    public virtual Guides.GFlowNetGuide? DefaultGuide => null;
+
     /// <summary>A human-readable form of one state, e.g. <c>(3, 5)</c>.</summary>
     public virtual string Format(ReadOnlySpan<int> state) => "(" + string.Join(", ", state.ToArray()) + ")";
 

@@ -211,7 +211,14 @@ public sealed class HyperGrid : GFlowNetEnvironment
         return R0 + (outer ? R1 : 0) + (band ? R2 : 0);
     }
 
+    /// <summary>Whether a cell earns only the base reward R0 (no bonus region with a positive bonus contains it).</summary>
+    public bool IsBaseReward(ReadOnlySpan<int> cell) => Reward(cell) == R0;
+
+    /// <summary>The guide of the paper for RL-G: <see cref="Guides.HyperGridGuide"/> (no exit where R = R0).</summary>
+    public override Guides.GFlowNetGuide DefaultGuide => new Guides.HyperGridGuide(this);
+
     /// <summary>A mode is a cell with R(x) ≥ R0 + R1 + R2, i.e. every coordinate in the band.</summary>
+
     public override bool IsMode(ReadOnlySpan<int> state)
     {
         foreach (int x in state) if (!_band[x]) return false;

@@ -22,7 +22,7 @@ public sealed class TrajectorySampler
     /// <param name="random">The random source; advanced by the draws.</param>
     /// <param name="epsilon">The probability of an ε-uniform exploration draw at each step, in [0, 1]: actions are drawn
     /// from (1 − ε)·π_F + ε·uniform(allowed actions). 0 is strictly on-policy.</param>
-    public TrajectoryBatch Sample(IForwardPolicy policy, int batchSize, GFlowNetRandom random, double epsilon = 0)
+    public TrajectoryBatch Sample(IPolicy policy, int batchSize, GFlowNetRandom random, double epsilon = 0)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(random);

@@ -6,77 +6,86 @@ using static TorchSharp.torch;
 namespace GFlowNetML.Torch.Objectives;
 
 /// <summary>
-/// RL-U, the policy-gradient method of Niu et al. (ICML 2024) with a backward policy uniform over parents.
-/// Per-step policy-dependent costs (detached) r_t = log π_F(s_{t+1}|s_t) − log π_B(s_t|s_{t+1}) and, at the exit,
-/// r_T = log π_F(s_f|x) − (max(log R(x), clamp) − log Z), so that Σ_t r_t is the trajectory-balance residual δ(τ).
-/// A critic V(s) (V(s_f) = 0) regressed on the reward-to-go gives λ-advantages Â_t = Σ_l λ^l (r + V' − V)_{t+l}, centred
-/// over all steps of the batch (no scaling). The actor minimises (1/N)Σ_n Σ_t Â_t·log π_F(a_t|s_t) (the reference code's
-/// ratio·Â surrogate has the same gradient); log Z follows the TB-residual gradient mean_n δ(τ_n) with its own learning
-/// rate. Strictly on-policy.
+/// The policy-gradient methods of Niu et al. (ICML 2024): RL-U, RL-B, RL-G and RL-T.
+/// <para>Forward update (all four): per-step policy-dependent costs (detached) r_t = log π_F(s_{t+1}|s_t) − log π_B(s_t|s_{t+1})
+/// and, at the exit, r_T = log π_F(s_f|x) − (max(log R(x), clamp) − log Z), so that Σ_t r_t is the trajectory-balance
+/// residual δ(τ). A critic V(s) (V(s_f) = 0) regressed on the reward-to-go gives λ-advantages, centred over all steps of
+/// the batch (no scaling). RL-U/B/G take one Adam step of (1/N)Σ_n Σ_t Â_t·log π_F(a_t|s_t) (the reference code's
+/// ratio·Â surrogate has the same gradient); RL-T takes a trust-region step on the same surrogate
+/// (<see cref="TrustRegion"/>). log Z follows the TB-residual gradient mean_n δ(τ_n) with its own learning rate; the
+/// critic is stepped first.</para>
+/// <para>Backward update (RL-B, RL-G, and RL-T with a learned P_B): <see cref="BackwardPolicyGradient"/>, after the forward
+/// update. Strictly on-policy.</para>
 /// </summary>
 internal sealed class PolicyGradientObjective : TrainingObjective
 {
-    private readonly Mlp _critic;
-    private readonly Adam _criticOptimizer;
+    private readonly Critic _critic;
+    private readonly BackwardPolicy _backward;
+    private readonly BackwardPolicyGradient? _backwardUpdate;
+    private readonly bool _trustRegion;
 
-    public PolicyGradientObjective(TrainingContext context, int encodingWidth) : base(context)
+    public PolicyGradientObjective(TrainingContext context) : base(context)
     {
         var o = context.Options;
-        _critic = new Mlp(encodingWidth, o.CriticHiddenLayers, o.CriticHiddenWidth, 1, context.InitRandom);
-        _criticOptimizer = new Adam([(_critic.Flat, o.CriticLearningRate)]);
+        _critic = new Critic(context.Environment.EncodingWidth, o, context.InitRandom);
+        _backward = BackwardPolicy.Create(context.Environment, o, context.InitRandom);
+        _trustRegion = o.Method == TrainingMethod.TrustRegion;
+        if (_backward.Policy is not null)
+        {
+            var guide = o.Method == TrainingMethod.PolicyGradientGuided
+                ? context.Guide ?? throw new ArgumentException($"rl-g needs a guide, and environment '{context.Environment.Name}' has none built in; pass a GFlowNetGuide to the trainer.", nameof(context))
+                : null;
+            _backwardUpdate = new BackwardPolicyGradient(context, _backward, guide);
+        }
     }
 
     public override bool RequiresOnPolicy => true;
 
-    public override IReadOnlyList<Mlp> Networks => [_critic];
+    public override IReadOnlyList<Mlp> Networks => [_critic.Network, .. _backward.Networks, .. _backwardUpdate?.Networks ?? []];
 
-    public override IReadOnlyList<Adam> Optimizers => [_criticOptimizer];
+    public override IReadOnlyList<Adam> Optimizers => [_critic.Optimizer, .. _backward.Optimizers, .. _backwardUpdate?.Optimizers ?? []];
+
+    /// <summary>What the last RL-T step did (null for the other methods or before the first update).</summary>
+    internal TrustRegionResult? LastTrustRegionStep { get; private set; }
 
     public override double Update(TrajectoryBatch batch)
     {
         int rows = batch.RowCount, size = batch.Size;
-        double lambda = Context.Options.Lambda;
-        var lpf = new float[rows];
-        for (int row = 0; row < rows; row++) lpf[row] = batch.ActionLogProbability(row);
-        double[] logPB = batch.UniformBackwardLogProbabilities();
+        var logPF = new float[rows];
+        for (int row = 0; row < rows; row++) logPF[row] = batch.ActionLogProbability(row);
+        var features = TorchPolicy.Features(batch);
+        double[] logPB = _backward.Evaluate(batch, features);
         double logZ = Context.LogZ.detach().item<float>();
+        var costs = PolicyDependentCosts(batch, logPF, logPB, logZ);
 
-        var costs = PolicyDependentCosts(batch, lpf, logPB, logZ);
-
-        var features = TorchForwardPolicy.Features(batch);
         var criticHidden = new List<Tensor>();
-        float[] v;
-        using (no_grad()) v = TensorData.ToArray(_critic.Forward(features, criticHidden));
-
-        // Reverse pass over rows: every row's successor has a larger index.
-        var advantages = new double[rows];
-        var returns = new double[rows];
-        for (int row = rows - 1; row >= 0; row--)
-        {
-            int next = batch.RowNext[row];
-            double vNext = next >= 0 ? v[next] : 0.0;
-            double delta = costs[row] + vNext - v[row];
-            advantages[row] = delta + (next >= 0 ? lambda * advantages[next] : 0.0);
-            returns[row] = costs[row] + (next >= 0 ? returns[next] : 0.0);
-        }
-        // Actor: L = (1/N)·Σ Â_centred·log π_F, so c_row = (Â_row − mean Â)/N.
-        double meanAdvantage = advantages.Average();
-        var coefficients = new double[rows];
-        for (int row = 0; row < rows; row++) coefficients[row] = (advantages[row] - meanAdvantage) / size;
+        float[] v = _critic.Values(features, criticHidden);
+        var (advantages, returns) = Critic.Advantages(costs, v, batch.RowNext, Context.Options.Lambda);
+        var coefficients = Critic.CentredCoefficients(advantages, size);
 
         // Step 0 holds every trajectory in order, so rows 0..size-1 carry the whole-trajectory residuals δ(τ).
         double meanResidual = 0, meanSquared = 0;
         for (int n = 0; n < size; n++) { meanResidual += returns[n]; meanSquared += returns[n] * returns[n]; }
         meanResidual /= size; meanSquared /= size;
 
-        // Critic first (as in the reference code), regressed on the reward-to-go: L_V = (1/N)·Σ (Ĝ − V)², so
-        // dL_V/dV = 2(V − Ĝ)/N, pushed through the critic's backward products.
-        var valueGradient = new float[rows];
-        for (int row = 0; row < rows; row++) valueGradient[row] = (float)(2 * (v[row] - returns[row]) / size);
-        _criticOptimizer.Step([_critic.Backward(features, criticHidden, TensorData.FromSpan(valueGradient, rows, 1))]);
+        // Critic first (as in the reference code).
+        _critic.Step(features, criticHidden, v, returns, size);
 
-        // Actor and log Z: ∂L_Z/∂log Z = mean_n δ(τ_n), the TB-residual gradient.
-        StepPolicy(batch, features, coefficients, meanResidual);
+        if (_trustRegion)
+        {
+            // log Z by Adam on its TB-residual gradient, then one trust-region step of θ on the same surrogate.
+            Context.PolicyOptimizer.Step([null, tensor(new[] { (float)meanResidual })]);
+            var o = Context.Options;
+            var hidden = Context.Policy.TakeCachedActivations(batch.StepCount, rows);
+            LastTrustRegionStep = TrustRegion.Step(Context.Policy, features, hidden, batch.RowMasks, batch.RowActions, batch.RowLogProbabilities,
+                coefficients, size, o.TrustRegionDelta, o.ConjugateGradientIterations, o.LineSearchSteps);
+        }
+        else
+        {
+            StepPolicy(batch, features, coefficients, meanResidual);
+        }
+
+        _backwardUpdate?.Update(batch);
         return meanSquared;
     }
 
@@ -91,5 +100,12 @@ internal sealed class PolicyGradientObjective : TrainingObjective
                 : logPF[row] - (ClampedLogReward(batch.LogRewards[batch.RowTrajectory[row]]) - logZ);
         }
         return costs;
+    }
+
+    public override void Dispose()
+    {
+        _critic.Dispose();
+        _backward.Dispose();
+        _backwardUpdate?.Dispose();
     }
 }

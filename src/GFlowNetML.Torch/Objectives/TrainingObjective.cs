@@ -1,3 +1,5 @@
+using GFlowNetML.Environments;
+using GFlowNetML.Guides;
 using GFlowNetML.Sampling;
 using GFlowNetML.Torch.Networks;
 using GFlowNetML.Torch.Training;
@@ -20,7 +22,7 @@ internal abstract class TrainingObjective : IDisposable
     public abstract bool RequiresOnPolicy { get; }
 
     /// <summary>One update; returns the loss value for reporting.</summary>
-    /// <param name="batch">The sampled trajectories (sampled with <see cref="TorchForwardPolicy.CacheActivations"/> on).</param>
+    /// <param name="batch">The sampled trajectories (sampled with <see cref="TorchPolicy.CacheActivations"/> on).</param>
     public abstract double Update(TrajectoryBatch batch);
 
     /// <summary>The auxiliary networks the objective owns, in a fixed order (saved by checkpoints).</summary>
@@ -32,7 +34,7 @@ internal abstract class TrainingObjective : IDisposable
     /// <summary>One Adam step of the policy and log Z for a loss L = Σ_rows c_row·log π_F(a_row|s_row) + g_Z·log Z with
     /// detached coefficients (what TB and the policy-gradient objectives reduce to).</summary>
     /// <param name="batch">The batch.</param>
-    /// <param name="features">The batch's encoded states (<see cref="TorchForwardPolicy.Features"/>), built once per update.</param>
+    /// <param name="features">The batch's encoded states (<see cref="TorchPolicy.Features"/>), built once per update.</param>
     /// <param name="coefficients">c_row, one per row.</param>
     /// <param name="logZGradient">∂L/∂log Z.</param>
     protected void StepPolicy(TrajectoryBatch batch, Tensor features, double[] coefficients, double logZGradient)
@@ -50,5 +52,8 @@ internal abstract class TrainingObjective : IDisposable
     }
 }
 
-/// <summary>What every objective shares: the options, the forward policy, log Z and their optimizer.</summary>
-internal sealed record TrainingContext(GFlowNetTrainerOptions Options, TorchForwardPolicy Policy, Tensor LogZ, Adam PolicyOptimizer, GFlowNetRandom InitRandom);
+/// <summary>What every objective shares: the environment, the options, the forward policy, log Z and their optimizer,
+/// the random source of initialisation and the one of sampling (backward trajectories draw from it too), and the guide
+/// of RL-G.</summary>
+internal sealed record TrainingContext(GFlowNetEnvironment Environment, GFlowNetTrainerOptions Options, TorchPolicy Policy, Tensor LogZ,
+    Adam PolicyOptimizer, GFlowNetRandom InitRandom, GFlowNetRandom Random, GFlowNetGuide? Guide);

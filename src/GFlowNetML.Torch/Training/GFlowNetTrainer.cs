@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using GFlowNetML.Environments;
 using GFlowNetML.Evaluation;
+using GFlowNetML.Guides;
 using GFlowNetML.Sampling;
 using GFlowNetML.Torch.Checkpoints;
 using GFlowNetML.Torch.Networks;
@@ -23,7 +24,7 @@ public sealed class GFlowNetTrainer : IDisposable
     private readonly TrajectorySampler _sampler;
     private readonly GFlowNetRandom _random;
     private readonly Mlp _policyNetwork;
-    private readonly TorchForwardPolicy _policy;
+    private readonly TorchPolicy _policy;
     private readonly Tensor _logZ;
     private readonly Adam _policyOptimizer;
     private readonly TrainingObjective _objective;
@@ -37,7 +38,9 @@ public sealed class GFlowNetTrainer : IDisposable
     /// <summary>Creates a trainer with freshly initialised networks.</summary>
     /// <param name="environment">The environment to train on.</param>
     /// <param name="options">The options; validated here (a copy is kept).</param>
-    public GFlowNetTrainer(GFlowNetEnvironment environment, GFlowNetTrainerOptions options)
+    /// <param name="guide">The guide π_G of RL-G; null takes the environment's <see cref="GFlowNetEnvironment.DefaultGuide"/>.
+    /// Ignored by the other methods.</param>
+    public GFlowNetTrainer(GFlowNetEnvironment environment, GFlowNetTrainerOptions options, GFlowNetGuide? guide = null)
     {
         _env = environment ?? throw new ArgumentNullException(nameof(environment));
         ArgumentNullException.ThrowIfNull(options);
@@ -48,15 +51,20 @@ public sealed class GFlowNetTrainer : IDisposable
         _random = new GFlowNetRandom(master.NextSeed());
         _sampler = new TrajectorySampler(_env);
         _policyNetwork = new Mlp(_env.EncodingWidth, _options.PolicyHiddenLayers, _options.PolicyHiddenWidth, _env.ActionCount, initRandom);
-        _policy = new TorchForwardPolicy(_policyNetwork, _env.ActionCount);
+        _policy = new TorchPolicy(_policyNetwork, _env.ActionCount);
         _logZ = zeros(1).requires_grad_(true).DetachFromDisposeScope();
         _policyOptimizer = new Adam([(_policyNetwork.Flat, _options.PolicyLearningRate), (_logZ, _options.LogZLearningRate)]);
-        var context = new TrainingContext(_options, _policy, _logZ, _policyOptimizer, initRandom);
+        Guide = _options.Method == TrainingMethod.PolicyGradientGuided ? guide ?? _env.DefaultGuide : null;
+        var context = new TrainingContext(_env, _options, _policy, _logZ, _policyOptimizer, initRandom, _random, Guide);
         _objective = _options.Method switch
         {
-            TrainingMethod.PolicyGradientUniform => new PolicyGradientObjective(context, _env.EncodingWidth),
+            TrainingMethod.PolicyGradientUniform or TrainingMethod.PolicyGradientBackward or TrainingMethod.PolicyGradientGuided
+                or TrainingMethod.TrustRegion => new PolicyGradientObjective(context),
             TrainingMethod.TrajectoryBalance => new TrajectoryBalanceObjective(context),
-            _ => throw new NotImplementedException($"{_options.Method.ToName()} is not implemented yet."),
+            TrainingMethod.DetailedBalance => new DetailedBalanceObjective(context),
+            TrainingMethod.SubTrajectoryBalance => new SubTrajectoryBalanceObjective(context),
+            TrainingMethod.FlowMatching => new FlowMatchingObjective(context),
+            _ => throw new ArgumentOutOfRangeException(nameof(options), _options.Method, $"Method must be one of {TrainingMethodNames.Allowed}."),
         };
         _epsilon = _options.EpsilonStart;
         _space = StateSpace.TryEnumerate(_env);
@@ -67,7 +75,8 @@ public sealed class GFlowNetTrainer : IDisposable
     /// <param name="environment">The environment; must match the checkpoint's (same <see cref="GFlowNetEnvironment.Description"/>).</param>
     /// <param name="checkpointDirectory">The folder holding <c>checkpoint.gfn</c>.</param>
     /// <param name="iterations">A new total number of iterations, or null to keep the checkpoint's.</param>
-    public static GFlowNetTrainer Resume(GFlowNetEnvironment environment, string checkpointDirectory, int? iterations = null)
+    /// <param name="guide">The guide of an RL-G run (as given to the constructor); null takes the environment's.</param>
+    public static GFlowNetTrainer Resume(GFlowNetEnvironment environment, string checkpointDirectory, int? iterations = null, GFlowNetGuide? guide = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         var checkpoint = TrainingCheckpoint.Load(checkpointDirectory);
@@ -77,13 +86,16 @@ public sealed class GFlowNetTrainer : IDisposable
         var options = header.Options.Clone();
         options.CheckpointDirectory = checkpointDirectory;
         if (iterations is int n) options.Iterations = n;
-        var trainer = new GFlowNetTrainer(environment, options);
+        var trainer = new GFlowNetTrainer(environment, options, guide);
         trainer.Restore(checkpoint);
         return trainer;
     }
 
     /// <summary>The options in force.</summary>
     public GFlowNetTrainerOptions Options => _options.Clone();
+
+    /// <summary>The guide RL-G trains its backward policy towards, or null for the other methods.</summary>
+    public GFlowNetGuide? Guide { get; }
 
     /// <summary>The environment trained on.</summary>
     public GFlowNetEnvironment Environment => _env;

@@ -5,16 +5,17 @@ using static TorchSharp.torch;
 namespace GFlowNetML.Torch.Networks;
 
 /// <summary>
-/// The forward policy π_F as an MLP over encoded states with masking and log-softmax.
+/// A policy as an MLP over encoded states with masking and log-softmax: the forward policy π_F (over the forward
+/// actions) or a learned backward policy π_B (over the backward actions).
 /// <para>Sampling runs the network without gradients one step at a time and takes the masked log-softmax on the host
 /// (disallowed actions get −∞, so they are never drawn). While <see cref="CacheActivations"/> is on, each step's hidden
 /// activations are kept, so that a loss that is linear in the sampled log-probabilities, L = Σ_rows c_row·log π_F(a|s)
 /// with detached c (TB and the policy-gradient methods), gets its exact gradient from the backward products alone
-/// (<see cref="Gradients"/>): no second forward pass and no autograd graph.</para>
+/// (<see cref="Gradients(TrajectoryBatch, Tensor, ReadOnlySpan{double})"/>): no second forward pass and no autograd graph.</para>
 /// <para>Where a graph is needed (<see cref="LogProbabilities(Tensor, Tensor)"/>), disallowed logits are filled with a
 /// finite −1e5 before the log-softmax (−∞ would give NaN gradients).</para>
 /// </summary>
-internal sealed class TorchForwardPolicy(Mlp network, int actionCount) : IForwardPolicy
+internal sealed class TorchPolicy(Mlp network, int actionCount) : IPolicy
 {
     /// <summary>The fill value of disallowed logits in the training pass.</summary>
     public const float MaskedLogit = -1e5f;
@@ -25,10 +26,10 @@ internal sealed class TorchForwardPolicy(Mlp network, int actionCount) : IForwar
 
     public int ActionCount { get; } = actionCount;
 
-    /// <summary>Whether sampling keeps each step's hidden activations for <see cref="Gradients"/>.</summary>
+    /// <summary>Whether sampling keeps each step's hidden activations for <see cref="Gradients(TrajectoryBatch, Tensor, ReadOnlySpan{double})"/>.</summary>
     public bool CacheActivations { get; set; }
 
-    /// <summary>log π_F for a batch of encoded states and masks, as a tensor [rows, actions] (with a graph when grad is on).</summary>
+    /// <summary>log π for a batch of encoded states and masks, as a tensor [rows, actions] (with a graph when grad is on).</summary>
     public Tensor LogProbabilities(Tensor features, Tensor masks)
         => Network.Forward(features).masked_fill(masks.logical_not(), MaskedLogit).log_softmax(1);
 
@@ -60,30 +61,76 @@ internal sealed class TorchForwardPolicy(Mlp network, int actionCount) : IForwar
     /// <param name="features">The batch's encoded states (<see cref="Features"/>).</param>
     /// <param name="coefficients">c_row, one per row (detached: costs, advantages, residuals).</param>
     public Tensor Gradients(TrajectoryBatch batch, Tensor features, ReadOnlySpan<double> coefficients)
-    {
-        int rows = batch.RowCount, actions = ActionCount;
-        if (coefficients.Length != rows) throw new ArgumentException($"Expected {rows} coefficients, got {coefficients.Length}.", nameof(coefficients));
-        int cachedRows = (int)_cachedSteps.Sum(step => step.Count == 0 ? 0 : step[0].shape[0]);
-        if (_cachedSteps.Count != batch.StepCount || (Network.Sizes.Length > 2 && cachedRows != rows))
-            throw new InvalidOperationException("The cached activations do not belong to this batch; sample it with CacheActivations on.");
+        => CachedGradients(batch.StepCount, batch.RowActions, batch.RowLogProbabilities, features, coefficients);
 
-        var outputGradient = new float[rows * actions];
-        for (int row = 0; row < rows; row++)
-        {
-            double c = coefficients[row];
-            int taken = batch.RowActions[row];
-            for (int a = 0; a < actions; a++)
-            {
-                float lp = batch.RowLogProbabilities[row * actions + a];
-                double p = float.IsNegativeInfinity(lp) ? 0 : Math.Exp(lp);
-                outputGradient[row * actions + a] = (float)(c * ((a == taken ? 1 : 0) - p));
-            }
-        }
+    /// <summary>As <see cref="Gradients(TrajectoryBatch, Tensor, ReadOnlySpan{double})"/> for a backward batch sampled
+    /// with this (backward) policy and <see cref="CacheActivations"/> on.</summary>
+    public Tensor Gradients(BackwardTrajectoryBatch batch, Tensor features, ReadOnlySpan<double> coefficients)
+        => CachedGradients(batch.StepCount, batch.RowActions, batch.RowLogProbabilities, features, coefficients);
+
+    private Tensor CachedGradients(int steps, int[] actions, float[] logProbabilities, Tensor features, ReadOnlySpan<double> coefficients)
+    {
+        if (coefficients.Length != actions.Length) throw new ArgumentException($"Expected {actions.Length} coefficients, got {coefficients.Length}.", nameof(coefficients));
+        return Gradients(features, TakeCachedActivations(steps, actions.Length), actions, logProbabilities, coefficients);
+    }
+
+    /// <summary>The hidden activations cached while sampling a batch of <paramref name="steps"/> steps and
+    /// <paramref name="rows"/> rows, concatenated in row order (what <see cref="Mlp.Backward"/> and
+    /// <see cref="Mlp.JacobianVector"/> take). Forgets the cache.</summary>
+    public Tensor[] TakeCachedActivations(int steps, int rows)
+    {
+        int cachedRows = (int)_cachedSteps.Sum(step => step.Count == 0 ? 0 : step[0].shape[0]);
+        if (_cachedSteps.Count != steps || (Network.Sizes.Length > 2 && cachedRows != rows))
+            throw new InvalidOperationException("The cached activations do not belong to this batch; sample it with CacheActivations on.");
         int layers = Network.Sizes.Length - 2;
         var hidden = new Tensor[layers];
         for (int l = 0; l < layers; l++) hidden[l] = cat(_cachedSteps.Select(step => step[l]).ToList(), 0);
         _cachedSteps.Clear();
-        return Network.Backward(features, hidden, TensorData.FromSpan(outputGradient, rows, actions));
+        return hidden;
+    }
+
+    /// <summary>
+    /// The gradient of L = Σ_rows c_row·log π(a_row|s_row) with respect to the network's parameters, from a forward pass
+    /// without a graph (<see cref="Evaluate"/> with its hidden activations): dL/dlogits = c·(onehot(a) − π) per row, then
+    /// the network's backward products. Rows with c = 0 contribute nothing (their action is not read).
+    /// </summary>
+    /// <param name="features">The encoded states the forward pass ran on, [rows, EncodingWidth].</param>
+    /// <param name="hidden">The hidden activations of that pass.</param>
+    /// <param name="actions">a_row, one per row.</param>
+    /// <param name="logProbabilities">log π(·|s_row) of that pass, <c>rows · ActionCount</c> (−∞ where disallowed).</param>
+    /// <param name="coefficients">c_row, one per row.</param>
+    public Tensor Gradients(Tensor features, IReadOnlyList<Tensor> hidden, ReadOnlySpan<int> actions, ReadOnlySpan<float> logProbabilities, ReadOnlySpan<double> coefficients)
+    {
+        int rows = coefficients.Length, count = ActionCount;
+        var outputGradient = new float[rows * count];
+        for (int row = 0; row < rows; row++)
+        {
+            double c = coefficients[row];
+            if (c == 0) continue;
+            int taken = actions[row];
+            for (int a = 0; a < count; a++)
+            {
+                float lp = logProbabilities[row * count + a];
+                double p = float.IsNegativeInfinity(lp) ? 0 : Math.Exp(lp);
+                outputGradient[row * count + a] = (float)(c * ((a == taken ? 1 : 0) - p));
+            }
+        }
+        return Network.Backward(features, hidden, TensorData.FromSpan(outputGradient, rows, count));
+    }
+
+    /// <summary>log π(·|s) of a batch of encoded states on the host (masked log-softmax, −∞ where disallowed), without a
+    /// graph; when <paramref name="hidden"/> is given it receives the hidden activations for
+    /// <see cref="Gradients(Tensor, IReadOnlyList{Tensor}, ReadOnlySpan{int}, ReadOnlySpan{float}, ReadOnlySpan{double})"/>.</summary>
+    /// <param name="features">The encoded states, [rows, EncodingWidth].</param>
+    /// <param name="masks">The masks, <c>rows · ActionCount</c>.</param>
+    /// <param name="hidden">Receives the hidden activations, or null.</param>
+    public float[] Evaluate(Tensor features, ReadOnlySpan<bool> masks, List<Tensor>? hidden = null)
+    {
+        int rows = (int)features.shape[0];
+        var result = new float[rows * ActionCount];
+        using (no_grad()) TensorData.CopyTo(Network.Forward(features, hidden), result);
+        MaskedLogSoftmax(result, masks, rows, ActionCount);
+        return result;
     }
 
     /// <summary>The encoded states of every row of a batch, [RowCount, EncodingWidth] (the input of every network).</summary>
@@ -94,7 +141,7 @@ internal sealed class TorchForwardPolicy(Mlp network, int actionCount) : IForwar
     public void ClearCache() => _cachedSteps.Clear();
 
     /// <summary>log π_F(a_t|s_t) of every row's action, with the autograd graph: one forward pass over the whole batch.
-    /// (For objectives that need a graph through the policy; the tests check <see cref="Gradients"/> against it.)</summary>
+    /// (For objectives that need a graph through the policy; the tests check <see cref="Gradients(TrajectoryBatch, Tensor, ReadOnlySpan{double})"/> against it.)</summary>
     public Tensor ActionLogProbabilities(TrajectoryBatch batch)
     {
         int rows = batch.RowCount;
@@ -125,19 +172,7 @@ internal sealed class TorchForwardPolicy(Mlp network, int actionCount) : IForwar
         return result;
     }
 
-    /// <summary>In place: logits → log-softmax over the allowed actions of each row; disallowed actions get −∞.</summary>
+    /// <summary>In place: logits → log-softmax over the allowed actions of each row (<see cref="LogSoftmax.Masked"/>).</summary>
     internal static void MaskedLogSoftmax(Span<float> values, ReadOnlySpan<bool> masks, int rows, int actions)
-    {
-        for (int r = 0; r < rows; r++)
-        {
-            var row = values.Slice(r * actions, actions);
-            var mask = masks.Slice(r * actions, actions);
-            double max = double.NegativeInfinity;
-            for (int a = 0; a < actions; a++) if (mask[a] && row[a] > max) max = row[a];
-            double sum = 0;
-            for (int a = 0; a < actions; a++) if (mask[a]) sum += Math.Exp(row[a] - max);
-            double logNorm = max + Math.Log(sum);
-            for (int a = 0; a < actions; a++) row[a] = mask[a] ? (float)(row[a] - logNorm) : float.NegativeInfinity;
-        }
-    }
+        => LogSoftmax.Masked(values[..(rows * actions)], masks[..(rows * actions)], actions);
 }

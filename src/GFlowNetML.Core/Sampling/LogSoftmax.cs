@@ -1,0 +1,28 @@
+namespace GFlowNetML.Sampling;
+
+/// <summary>The masked log-softmax every policy and guide shares.</summary>
+public static class LogSoftmax
+{
+    /// <summary>In place: each row of <paramref name="values"/> (logits or log-weights, <c>rows · actions</c>) becomes
+    /// the log-softmax over its allowed entries; disallowed entries become −∞, and so does every entry of a row that
+    /// allows none (s0 under a backward policy).</summary>
+    /// <param name="values">The values, a whole number of rows of <paramref name="actions"/>.</param>
+    /// <param name="masks">The allowed entries, as many as <paramref name="values"/>.</param>
+    /// <param name="actions">The row width.</param>
+    public static void Masked(Span<float> values, ReadOnlySpan<bool> masks, int actions)
+    {
+        if (actions < 1 || values.Length % actions != 0 || masks.Length != values.Length)
+            throw new ArgumentException($"Expected a whole number of rows of {actions} values and as many masks; got {values.Length} values and {masks.Length} masks.");
+        for (int r = 0; r < values.Length / actions; r++)
+        {
+            var row = values.Slice(r * actions, actions);
+            var mask = masks.Slice(r * actions, actions);
+            double max = double.NegativeInfinity;
+            for (int a = 0; a < actions; a++) if (mask[a] && row[a] > max) max = row[a];
+            double sum = 0;
+            for (int a = 0; a < actions; a++) if (mask[a]) sum += Math.Exp(row[a] - max);
+            double logNorm = max + Math.Log(sum);
+            for (int a = 0; a < actions; a++) row[a] = mask[a] && sum > 0 ? (float)(row[a] - logNorm) : float.NegativeInfinity;
+        }
+    }
+}
