@@ -5,7 +5,7 @@ using GFlowNetML.Sampling;
 namespace GFlowNetML.Core.Tests;
 
 /// <summary>The forward policy that is uniform over the allowed actions (it ignores the features).</summary>
-internal sealed class UniformPolicy : IForwardPolicy
+internal sealed class UniformPolicy : IPolicy
 {
     public int Calls { get; private set; }
 
@@ -24,7 +24,7 @@ internal sealed class UniformPolicy : IForwardPolicy
 }
 
 /// <summary>A policy that puts probability 1 on one fixed action index in every state, whether it is allowed or not.</summary>
-internal sealed class FixedActionPolicy(int action) : IForwardPolicy
+internal sealed class FixedActionPolicy(int action) : IPolicy
 {
     public void LogProbabilities(ReadOnlySpan<float> features, ReadOnlySpan<bool> masks, int rows, Span<float> logProbabilities)
     {
@@ -34,7 +34,7 @@ internal sealed class FixedActionPolicy(int action) : IForwardPolicy
 }
 
 /// <summary>A policy that takes the lowest allowed non-exit action, and exits only when nothing else is allowed.</summary>
-internal sealed class ClimbPolicy : IForwardPolicy
+internal sealed class ClimbPolicy : IPolicy
 {
     public void LogProbabilities(ReadOnlySpan<float> features, ReadOnlySpan<bool> masks, int rows, Span<float> logProbabilities)
     {
