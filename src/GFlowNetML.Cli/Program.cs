@@ -1,5 +1,6 @@
 using GFlowNetML.Cli;
 using GFlowNetML.Cli.Commands;
+using GFlowNetML.Cli.Compare;
 using Spectre.Console;
 
 // Tables stay readable when the output is redirected (CI logs, files).
@@ -17,6 +18,7 @@ namespace GFlowNetML.Cli
             Commands:
               train   train a sampler on a built-in environment and report its exact quality
               bench   time training iterations against the bare matrix-multiplication floor
+              compare train several methods over several seeds with one trajectory budget; write a JSON report and a plot
 
             Run 'gflownet COMMAND --help' for the options of a command.
             """;
@@ -35,14 +37,14 @@ namespace GFlowNetML.Cli
             }
             string command = args[0];
             var rest = args.Skip(1).ToArray();
-            if (command is not ("train" or "bench"))
+            if (command is not ("train" or "bench" or "compare"))
             {
-                Console.Error.WriteLine($"gflownet: unknown command '{command}'; allowed commands: train, bench.");
+                Console.Error.WriteLine($"gflownet: unknown command '{command}'; allowed commands: train, bench, compare.");
                 return 2;
             }
             if (rest.Contains("--help") || rest.Contains("-h"))
             {
-                Console.WriteLine(command == "train" ? TrainCommand.Help : BenchCommand.Help);
+                Console.WriteLine(command switch { "train" => TrainCommand.Help, "bench" => BenchCommand.Help, _ => CompareCommand.Help });
                 return 0;
             }
             using var cts = new CancellationTokenSource();
@@ -50,9 +52,12 @@ namespace GFlowNetML.Cli
             Console.CancelKeyPress += onCancel;
             try
             {
-                return command == "train"
-                    ? TrainCommand.Run(new ArgumentReader(command, rest, TrainSettings.OptionNames, TrainSettings.FlagNames), console, cts.Token)
-                    : BenchCommand.Run(new ArgumentReader(command, rest, BenchCommand.OptionNames), console);
+                return command switch
+                {
+                    "train" => TrainCommand.Run(new ArgumentReader(command, rest, TrainSettings.OptionNames, TrainSettings.FlagNames), console, cts.Token),
+                    "bench" => BenchCommand.Run(new ArgumentReader(command, rest, BenchCommand.OptionNames), console),
+                    _ => CompareCommand.Run(new ArgumentReader(command, rest, CompareSettings.OptionNames), console, cts.Token),
+                };
             }
             catch (Exception e) when (e is UsageException or ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException)
             {

@@ -13,18 +13,23 @@ internal sealed class TrainSettings
 {
     public const string FileName = "run.json";
 
-    public string Env { get; set; } = "hypergrid";
-    public int Ndim { get; set; } = 2;
-    public int Height { get; set; } = 8;
-    public double R0 { get; set; } = 0.01;
-    public double R1 { get; set; } = 0.5;
-    public double R2 { get; set; } = 2.0;
+    /// <summary>The environment options (shared with <c>compare</c>). run.json keeps them as top-level properties
+    /// (<see cref="Env"/> … <see cref="R2"/>), which read and write this object.</summary>
+    [JsonIgnore]
+    public EnvironmentSettings Environment { get; set; } = new();
+
+    public string Env { get => Environment.Env; set => Environment.Env = value; }
+    public int Ndim { get => Environment.Ndim; set => Environment.Ndim = value; }
+    public int Height { get => Environment.Height; set => Environment.Height = value; }
+    public double R0 { get => Environment.R0; set => Environment.R0 = value; }
+    public double R1 { get => Environment.R1; set => Environment.R1 = value; }
+    public double R2 { get => Environment.R2; set => Environment.R2 = value; }
     public int Threads { get; set; } = 1;
     public GFlowNetTrainerOptions Trainer { get; set; } = new();
 
     public static readonly string[] OptionNames =
     [
-        "env", "ndim", "height", "r0", "r1", "r2", "method", "iterations", "batch-size", "seed", "eval-every", "out",
+        .. EnvironmentSettings.OptionNames, "method", "iterations", "batch-size", "seed", "eval-every", "out",
         "checkpoint-every", "resume", "threads", "lr", "lr-logz", "lr-critic", "lambda", "epsilon-start", "epsilon-end",
         "epsilon-decay", "hidden-layers", "hidden-width", "critic-layers", "critic-width", "log-reward-clamp",
         "backward-lambda", "subtb-lambda", "delta", "cg-iterations", "line-search-steps",
@@ -35,13 +40,7 @@ internal sealed class TrainSettings
 
     public static TrainSettings Parse(ArgumentReader a)
     {
-        var s = new TrainSettings { Env = a.String("env", "hypergrid") };
-        if (s.Env != "hypergrid") throw new UsageException($"--env must be one of: hypergrid; got '{s.Env}'.");
-        s.Ndim = a.Int("ndim", 2, 1, 64);
-        s.Height = a.Int("height", 8, 2, 1 << 20);
-        s.R0 = a.Double("r0", 0.01, 0, exclusiveMin: true);
-        s.R1 = a.Double("r1", 0.5, 0);
-        s.R2 = a.Double("r2", 2.0, 0);
+        var s = new TrainSettings { Environment = EnvironmentSettings.Parse(a) };
         s.Threads = a.Int("threads", 1, 1, 256);
         var t = s.Trainer;
         string method = a.String("method", "rl-u");
@@ -59,10 +58,7 @@ internal sealed class TrainSettings
         t.EpsilonStart = a.Double("epsilon-start", t.EpsilonStart, 0, 1);
         t.EpsilonEnd = a.Double("epsilon-end", t.EpsilonEnd, 0, t.EpsilonStart);
         t.EpsilonDecay = a.Double("epsilon-decay", t.EpsilonDecay, 0, 1);
-        t.PolicyHiddenLayers = a.Int("hidden-layers", t.PolicyHiddenLayers, 0, 64);
-        t.PolicyHiddenWidth = a.Int("hidden-width", t.PolicyHiddenWidth, 1, 1 << 16);
-        t.CriticHiddenLayers = a.Int("critic-layers", t.CriticHiddenLayers, 0, 64);
-        t.CriticHiddenWidth = a.Int("critic-width", t.CriticHiddenWidth, 1, 1 << 16);
+        ParseNetworks(a, t);
         t.LogRewardClamp = a.Double("log-reward-clamp", t.LogRewardClamp, double.MinValue);
         t.BackwardLambda = a.Double("backward-lambda", t.BackwardLambda, 0, 1);
         t.SubTrajectoryLambda = a.Double("subtb-lambda", t.SubTrajectoryLambda, 0, 1, exclusiveMin: true);
@@ -74,12 +70,23 @@ internal sealed class TrainSettings
             throw new UsageException($"--learn-backward is not available for --method {t.Method.ToName()}; allowed with: rl-b, rl-g, rl-t, tb, db, subtb (use rl-b for RL-U with a learned backward policy).");
         if (t.EpsilonStart > 0 && t.Method.IsPolicyGradient())
             throw new UsageException($"--epsilon-start must be 0 for --method {t.Method.ToName()} (policy-gradient methods sample strictly on-policy); got '{a.String("epsilon-start")}'.");
-        if ((long)s.Ndim * s.Height > 1 << 20)
-            throw new UsageException($"--ndim × --height must be at most 1048576 (the width of the K-hot encoding); got {s.Ndim} × {s.Height}.");
+        s.Environment.EnsureEncodable();
         return s;
     }
 
-    public GFlowNetEnvironment CreateEnvironment() => new HyperGrid(Ndim, Height, R0, R1, R2);
+    /// <summary>The network-size options, shared with <c>compare</c>.</summary>
+    public static readonly string[] NetworkOptionNames = ["hidden-layers", "hidden-width", "critic-layers", "critic-width"];
+
+    /// <summary>Reads the <see cref="NetworkOptionNames"/> into <paramref name="t"/> (its values are the defaults).</summary>
+    public static void ParseNetworks(ArgumentReader a, GFlowNetTrainerOptions t)
+    {
+        t.PolicyHiddenLayers = a.Int("hidden-layers", t.PolicyHiddenLayers, 0, 64);
+        t.PolicyHiddenWidth = a.Int("hidden-width", t.PolicyHiddenWidth, 1, 1 << 16);
+        t.CriticHiddenLayers = a.Int("critic-layers", t.CriticHiddenLayers, 0, 64);
+        t.CriticHiddenWidth = a.Int("critic-width", t.CriticHiddenWidth, 1, 1 << 16);
+    }
+
+    public GFlowNetEnvironment CreateEnvironment() => Environment.CreateEnvironment();
 
     public void Save(string directory)
         => File.WriteAllText(Path.Combine(directory, FileName), JsonSerializer.Serialize(this, Json));

@@ -42,7 +42,7 @@ public sealed class BenchCommandTests
     [DataRow("--heights 1", "gflownet bench: --heights must be a comma-separated list of integers of at least 2; got '1'.")]
     [DataRow("--heights 8,x", "gflownet bench: --heights must be a comma-separated list of integers of at least 2; got 'x'.")]
     [DataRow("--heights ,", "gflownet bench: --heights must be a non-empty comma-separated list of integers of at least 2.")]
-    [DataRow("--methods foo", "gflownet bench: --methods must be a comma-separated list of method names (rl-u, tb); got 'foo'.")]
+    [DataRow("--methods foo", "gflownet bench: --methods must be a comma-separated list of method names (rl-u, rl-b, rl-g, rl-t, rl-t-b, tb, tb-b, db, db-b, subtb, subtb-b, fm); got 'foo'.")]
     [DataRow("--iterations 0", "gflownet bench: --iterations must be an integer of at least 1; got '0'.")]
     [DataRow("--sed 1", "gflownet bench: Unknown option --sed for 'bench'; allowed options: --batch-size, --heights, --iterations, --methods, --ndim, --out, --r0, --repeat, --seed, --threads.")]
     public void BadBenchOptionExitsWithCode2AndOneLine(string overrides, string message)

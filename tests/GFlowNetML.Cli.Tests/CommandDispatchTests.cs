@@ -11,7 +11,7 @@ public sealed class CommandDispatchTests
 
         Assert.AreEqual(0, result.ExitCode, result.ToString());
         Assert.AreEqual("", result.StdErr);
-        foreach (var option in new[] { "--env hypergrid", "--ndim", "--height", "--r0", "--method rl-u|tb", "--iterations", "--batch-size",
+        foreach (var option in new[] { "--env hypergrid", "--ndim", "--height", "--r0", "--method rl-u|rl-b|rl-g|rl-t|tb|db|subtb|fm", "--learn-backward", "--iterations", "--batch-size",
                      "--seed", "--eval-every", "--out DIR", "--checkpoint-every", "--resume DIR" })
             Assert.Contains(option, result.StdOut);
     }
@@ -35,13 +35,14 @@ public sealed class CommandDispatchTests
     }
 
     [TestMethod]
-    public void TopLevelHelpExitsWithZeroAndNamesBothCommands()
+    public void TopLevelHelpExitsWithZeroAndNamesEveryCommand()
     {
         var result = CliHarness.RunInProcess("--help");
 
         Assert.AreEqual(0, result.ExitCode, result.ToString());
         Assert.Contains("train", result.StdOut);
         Assert.Contains("bench", result.StdOut);
+        Assert.Contains("compare", result.StdOut);
     }
 
     [TestMethod]
@@ -60,6 +61,6 @@ public sealed class CommandDispatchTests
 
         Assert.AreEqual(2, result.ExitCode, result.ToString());
         Assert.HasCount(1, result.ErrorLines, result.StdErr);
-        Assert.AreEqual("gflownet: unknown command 'fly'; allowed commands: train, bench.", result.ErrorLines[0]);
+        Assert.AreEqual("gflownet: unknown command 'fly'; allowed commands: train, bench, compare.", result.ErrorLines[0]);
     }
 }

@@ -54,7 +54,7 @@ public sealed class TrainUsageErrorTests
     [DataRow("--lr -0.1", "--lr must be a number greater than 0; got '-0.1'.")]
     [DataRow("--lr-logz -1", "--lr-logz must be a number greater than 0; got '-1'.")]
     [DataRow("--lr-critic 0", "--lr-critic must be a number greater than 0; got '0'.")]
-    [DataRow("--method foo", "--method must be one of: rl-u, tb; got 'foo'.")]
+    [DataRow("--method foo", "--method must be one of: rl-u, rl-b, rl-g, rl-t, tb, db, subtb, fm; got 'foo'.")]
     [DataRow("--env foo", "--env must be one of: hypergrid; got 'foo'.")]
     [DataRow("--iterations 0", "--iterations must be an integer of at least 1; got '0'.")]
     [DataRow("--iterations 1.5", "--iterations must be an integer of at least 1; got '1.5'.")]
@@ -109,7 +109,7 @@ public sealed class TrainUsageErrorTests
     {
         var result = CliHarness.RunInProcess(TrainArgs("--method foo", Path.Combine(_root, "out")));
 
-        AssertOneLineUsageError(result, "train", "--method", "rl-u, tb", "'foo'");
+        AssertOneLineUsageError(result, "train", "--method", "rl-u, rl-b, rl-g, rl-t, tb, db, subtb, fm", "'foo'");
     }
 
     [TestMethod]

@@ -39,8 +39,8 @@ internal static class BenchCommand
         int ndim = args.Int("ndim", 2, 1, 64);
         int[] heights = ParseList<int>(args.String("heights", "8,32"), "heights", "integers of at least 2",
             s => int.TryParse(s, CultureInfo.InvariantCulture, out int h) && h >= 2 ? h : (int?)null);
-        var methods = ParseList<TrainingMethod>(args.String("methods", "rl-u,tb"), "methods", $"method names ({TrainingMethodNames.Allowed})",
-            s => { try { return (TrainingMethod?)TrainingMethodNames.Parse(s); } catch (ArgumentException) { return null; } });
+        var methods = ParseList<(TrainingMethod Method, bool LearnBackward)>(args.String("methods", "rl-u,tb"), "methods", $"method names ({TrainingMethodNames.AllowedVariants})",
+            s => { try { return TrainingMethodNames.ParseVariant(s); } catch (ArgumentException) { return null; } });
         int iterations = args.Int("iterations", 200, 1);
         int batch = args.Int("batch-size", 128, 1);
         long seed = args.Long("seed", 0);
@@ -53,16 +53,17 @@ internal static class BenchCommand
         var rows = new List<Dictionary<string, object>>();
         var table = new Table().AddColumns("grid", "method", "ms/iter (wall)", "ms/iter (CPU)", "sample ms (floor)", "update ms (floor)", "matmul floor ms/iter", "ratio to floor", "GFLOP/iter", "authors' ms/iter", "speed-up");
         foreach (int height in heights)
-            foreach (var method in methods)
+            foreach (var (method, learnBackward) in methods)
             {
-                var r = Median(Enumerable.Range(0, repeat).Select(_ => Measure(new HyperGrid(ndim, height, r0), method, iterations, batch, seed)).ToList());
-                Reference.TryGetValue((method.ToName(), height), out double reference);
+                string name = method.ToVariantName(learnBackward);
+                var r = Median(Enumerable.Range(0, repeat).Select(_ => Measure(new HyperGrid(ndim, height, r0), method, learnBackward, iterations, batch, seed)).ToList());
+                Reference.TryGetValue((name, height), out double reference);
                 bool hasReference = ndim == 2 && reference > 0 && batch == 128;
-                table.AddRow($"D={ndim} H={height}", method.ToName(), F(r.WallMs), F(r.CpuMs), $"{F(r.SampleMs)} ({F(r.SampleFloorMs)})", $"{F(r.UpdateMs)} ({F(r.FloorMs - r.SampleFloorMs)})", F(r.FloorMs), F(r.WallMs / r.FloorMs, "F2"),
+                table.AddRow($"D={ndim} H={height}", name, F(r.WallMs), F(r.CpuMs), $"{F(r.SampleMs)} ({F(r.SampleFloorMs)})", $"{F(r.UpdateMs)} ({F(r.FloorMs - r.SampleFloorMs)})", F(r.FloorMs), F(r.WallMs / r.FloorMs, "F2"),
                     F(r.Gflop, "F3"), hasReference ? F(reference, "F0") : "-", hasReference ? F(reference / r.CpuMs, "F1") + "×" : "-");
                 rows.Add(new()
                 {
-                    ["ndim"] = ndim, ["height"] = height, ["method"] = method.ToName(), ["iterations"] = iterations, ["batchSize"] = batch,
+                    ["ndim"] = ndim, ["height"] = height, ["method"] = name, ["iterations"] = iterations, ["batchSize"] = batch,
                     ["seed"] = seed, ["threads"] = threads, ["repeat"] = repeat, ["wallMsPerIteration"] = r.WallMs, ["cpuMsPerIteration"] = r.CpuMs, ["samplingMsPerIteration"] = r.SampleMs, ["updateMsPerIteration"] = r.UpdateMs,
                     ["floorMsPerIteration"] = r.FloorMs, ["samplingFloorMsPerIteration"] = r.SampleFloorMs, ["ratioToFloor"] = r.WallMs / r.FloorMs, ["gflopPerIteration"] = r.Gflop,
                     ["meanTrajectoryLength"] = r.MeanLength,
@@ -90,9 +91,13 @@ internal static class BenchCommand
 
     private sealed record Result(double WallMs, double CpuMs, double SampleMs, double UpdateMs, double FloorMs, double SampleFloorMs, double Gflop, double MeanLength);
 
-    private static Result Measure(HyperGrid env, TrainingMethod method, int iterations, int batch, long seed)
+    private static Result Measure(HyperGrid env, TrainingMethod method, bool learnBackward, int iterations, int batch, long seed)
     {
-        var options = new GFlowNetTrainerOptions { Method = method, Iterations = iterations, BatchSize = batch, Seed = seed, EvalEvery = int.MaxValue };
+        var options = new GFlowNetTrainerOptions
+        {
+            Method = method, LearnBackwardPolicy = learnBackward && !method.AlwaysLearnsBackward(), Iterations = iterations, BatchSize = batch,
+            Seed = seed, EvalEvery = int.MaxValue,
+        };
         using var trainer = new GFlowNetTrainer(env, options);
         var traces = trainer.Networks.Select(n => n.Trace = []).ToList();
         var process = Process.GetCurrentProcess();
@@ -129,6 +134,12 @@ internal static class BenchCommand
                 for (int l = 0; l + 1 < sizes[k].Length; l++)
                 {
                     long i = sizes[k][l], o = sizes[k][l + 1];
+                    if (work == MlpWork.JacobianVector)
+                    {
+                        products.Add(new(r, i, o, false, true));                             // h_in · dWᵀ
+                        if (l > 0) products.Add(new(r, i, o, false, true));                  // dh_in · Wᵀ
+                        continue;
+                    }
                     if (work != MlpWork.Backward) products.Add(new(r, i, o, false, true));   // forward: [r, i] × [i, o]
                     if (work == MlpWork.Forward) continue;
                     products.Add(new(o, r, i, true, false));                                 // weight gradient: [o, r] × [r, i]

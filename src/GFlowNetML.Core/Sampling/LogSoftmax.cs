@@ -5,7 +5,7 @@ public static class LogSoftmax
 {
     /// <summary>In place: each row of <paramref name="values"/> (logits or log-weights, <c>rows · actions</c>) becomes
     /// the log-softmax over its allowed entries; disallowed entries become −∞, and so does every entry of a row that
-    /// allows none (s0 under a backward policy).</summary>
+    /// allows none (s0 under a backward policy) or whose allowed entries are all −∞.</summary>
     /// <param name="values">The values, a whole number of rows of <paramref name="actions"/>.</param>
     /// <param name="masks">The allowed entries, as many as <paramref name="values"/>.</param>
     /// <param name="actions">The row width.</param>
@@ -19,6 +19,7 @@ public static class LogSoftmax
             var mask = masks.Slice(r * actions, actions);
             double max = double.NegativeInfinity;
             for (int a = 0; a < actions; a++) if (mask[a] && row[a] > max) max = row[a];
+            if (double.IsNegativeInfinity(max)) { row.Fill(float.NegativeInfinity); continue; } // no allowed entry with mass
             double sum = 0;
             for (int a = 0; a < actions; a++) if (mask[a]) sum += Math.Exp(row[a] - max);
             double logNorm = max + Math.Log(sum);

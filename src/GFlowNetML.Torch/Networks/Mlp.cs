@@ -122,6 +122,7 @@ internal sealed class Mlp : IDisposable
     {
         int layers = _parameters.Count / 2;
         if (hidden.Count != layers - 1) throw new ArgumentException($"Expected {layers - 1} hidden activations, got {hidden.Count}.", nameof(hidden));
+        Trace?.Add((input.shape[0], MlpWork.JacobianVector));
         using var _ = no_grad();
         Tensor? dh = null;
         long at = 0;
@@ -178,4 +179,8 @@ internal enum MlpWork
 
     /// <summary><see cref="Mlp.Backward"/>: every layer's weight gradient and every layer's input gradient but the first.</summary>
     Backward,
+
+    /// <summary><see cref="Mlp.JacobianVector"/>: every layer's product with its weight direction and every layer's
+    /// product with its weights but the first.</summary>
+    JacobianVector,
 }

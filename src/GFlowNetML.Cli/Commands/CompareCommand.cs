@@ -1,0 +1,181 @@
+using System.Globalization;
+using GFlowNetML.Cli.Compare;
+using GFlowNetML.Torch.Training;
+using Spectre.Console;
+
+namespace GFlowNetML.Cli.Commands;
+
+/// <summary><c>gflownet compare</c>: trains a list of methods over several seeds on one environment with the same
+/// trajectory budget, writes compare.json and compare.png, and prints a table of final values over the seeds.</summary>
+internal static class CompareCommand
+{
+    public static string Help => $"""
+        gflownet compare --env hypergrid --ndim D --height H --r0 R0 --out DIR [--r1 0.5] [--r2 2]
+                         [--methods {CompareSettings.DefaultMethods}] [--seeds 3 | --seed-list 0,5,7]
+                         [--iterations 2000] [--batch-size 128] [--eval-every 10] [--threads 1] [--parallel 1]
+                         [--hidden-layers 4] [--hidden-width 256] [--critic-layers 2] [--critic-width 256]
+        Trains every method with every seed (0..N-1 for --seeds N) on one environment, each run with the same budget of
+        --iterations × --batch-size trajectories, --parallel runs at a time (each with --threads torch threads), and writes
+        DIR/compare.json (per method and seed: exact total variation, Jensen-Shannon divergence and |log Z - log Z*|
+        against trajectories, and seconds; a summary over the seeds) and DIR/compare.png (mean exact total variation
+        against trajectories, log scale), then prints the final values as mean ± std over the seeds.
+        Methods: {TrainingMethodNames.AllowedVariants} (-b: learned backward policy).
+        """;
+
+    public static int Run(ArgumentReader args, IAnsiConsole console, CancellationToken cancellationToken)
+    {
+        var settings = CompareSettings.Parse(args);
+        TorchRuntime.Configure(settings.Threads);
+        CompareRunner.EnsureTrainable(settings);
+        EnsureWritable(settings.OutDirectory);
+
+        var environment = settings.Environment.CreateEnvironment();
+        int total = settings.Methods.Count * settings.Seeds.Count;
+        var t = settings.Trainer;
+        console.MarkupLineInterpolated($"[bold]compare[/] {string.Join(", ", settings.Methods.Select(m => m.Name))} on {environment.Description}");
+        console.MarkupLineInterpolated($"seeds {string.Join(", ", settings.Seeds)}; {t.Iterations} iterations × {t.BatchSize} trajectories = {settings.TrajectoryBudget} trajectories per run; {total} runs, {settings.Parallel} at a time");
+
+        var (runs, completed) = console.Profile.Capabilities.Interactive
+            ? RunWithProgressBars(settings, console, cancellationToken)
+            : RunWithLog(settings, console, cancellationToken);
+
+        var summaries = settings.Methods
+            .Select(m => MethodSummary.Of(m, [.. runs.Where(r => r.Run.Method == m)]))
+            .ToList();
+        double trueLogZ = environment.LogPartition ?? runs.FirstOrDefault()?.Result.Final.TrueLogZ ?? double.NaN;
+        CompareFile.Write(settings, environment.Description, trueLogZ, summaries, total, completed);
+        string? plot = ComparePlot.Write(settings.OutDirectory, environment.Description, summaries, settings.Seeds.Count);
+
+        PrintTable(console, summaries);
+        if (settings.Parallel > 1)
+            console.MarkupLineInterpolated($"[yellow]Note:[/] ms/iteration was measured with up to {Math.Min(settings.Parallel, total)} runs at once (--parallel {settings.Parallel}) sharing the machine's cores; run with --parallel 1 for timings of a run alone.");
+        console.MarkupLineInterpolated($"Wrote {Path.Combine(settings.OutDirectory, CompareFile.FileName)}");
+        if (plot is not null) console.MarkupLineInterpolated($"Wrote {plot}");
+        if (!completed)
+        {
+            console.MarkupLineInterpolated($"[yellow]Stopped early (cancelled): {runs.Count} of {total} runs finished; compare.json and the table hold those.[/]");
+            return 130;
+        }
+        return 0;
+    }
+
+    /// <summary>Plain lines: one when a run finishes.</summary>
+    private static (IReadOnlyList<FinishedRun>, bool) RunWithLog(CompareSettings settings, IAnsiConsole console, CancellationToken token)
+    {
+        var gate = new object();
+        int total = settings.Methods.Count * settings.Seeds.Count, width = total.ToString(CultureInfo.InvariantCulture).Length;
+        var runner = new CompareRunner(settings)
+        {
+            Finished = (run, count) =>
+            {
+                string line = $"[{count.ToString(CultureInfo.InvariantCulture).PadLeft(width)}/{total}] {Describe(run)}";
+                lock (gate) console.WriteLine(line);
+            },
+        };
+        return runner.Run(token);
+    }
+
+    /// <summary>An overall bar and one bar per run in progress (with its latest exact total variation); a finished run's
+    /// bar gives way to a line above the bars.</summary>
+    private static (IReadOnlyList<FinishedRun>, bool) RunWithProgressBars(CompareSettings settings, IAnsiConsole console, CancellationToken token)
+    {
+        (IReadOnlyList<FinishedRun>, bool) result = default;
+        console.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var gate = new object();
+                int total = settings.Methods.Count * settings.Seeds.Count;
+                var overall = ctx.AddTask($"runs finished: 0/{total}", maxValue: total);
+                var bars = new Dictionary<int, ProgressTask>();
+                var runner = new CompareRunner(settings)
+                {
+                    Started = run =>
+                    {
+                        lock (gate) bars[run.Index] = ctx.AddTask(Markup.Escape(RunName(run)), maxValue: settings.Trainer.Iterations);
+                    },
+                    Progress = (run, p) =>
+                    {
+                        ProgressTask bar;
+                        lock (gate) bar = bars[run.Index];
+                        bar.Value = p.Iteration;
+                        if (p.LatestEvaluation is { } e && p.LatestEvaluation.Iteration == p.Iteration)
+                            bar.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{RunName(run)}  exact TV {e.ExactTotalVariation:F4}"));
+                    },
+                    Finished = (run, count) =>
+                    {
+                        lock (gate)
+                        {
+                            console.WriteLine($"[{count}/{total}] {Describe(run)}");
+                            ctx.RemoveTask(bars[run.Run.Index]);
+                            overall.Increment(1);
+                            overall.Description = $"runs finished: {count}/{total}";
+                        }
+                    },
+                };
+                result = runner.Run(token);
+            });
+        return result;
+    }
+
+    private static string RunName(PlannedRun run) => $"{run.Method.Name} seed {run.Seed}";
+
+    private static string Describe(FinishedRun run)
+    {
+        var f = run.Result.Final;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{RunName(run.Run)}: exact TV {f.ExactTotalVariation:F4}  JSD {f.JensenShannon:F4}  |log Z - log Z*| {MethodSummary.LogZError(f):F3}  {run.Seconds:F1} s ({run.MsPerIteration:F1} ms/iteration)");
+    }
+
+    private static void PrintTable(IAnsiConsole console, IReadOnlyList<MethodSummary> summaries)
+    {
+        var table = new Table()
+            .AddColumn("method")
+            .AddColumn(new TableColumn("seeds").RightAligned())
+            .AddColumn(new TableColumn("exact TV").RightAligned())
+            .AddColumn(new TableColumn("JSD (nats)").RightAligned())
+            .AddColumn(new TableColumn("|log Z - log Z*|").RightAligned())
+            .AddColumn(new TableColumn("ms/iteration").RightAligned());
+        foreach (double threshold in MethodSummary.TotalVariationThresholds)
+            table.AddColumn(new TableColumn(string.Create(CultureInfo.InvariantCulture, $"trajectories to TV<{threshold}")).RightAligned());
+        foreach (var s in summaries)
+        {
+            var cells = new List<string>
+            {
+                s.Method.Name,
+                s.Runs.Count.ToString(CultureInfo.InvariantCulture),
+                F(s.FinalTotalVariation, "F4"),
+                F(s.FinalJensenShannon, "F4"),
+                F(s.FinalLogZError, "F3"),
+                s.MsPerIteration.Mean is var ms && double.IsFinite(ms) ? ms.ToString("F1", CultureInfo.InvariantCulture) : "n/a",
+            };
+            foreach (double threshold in MethodSummary.TotalVariationThresholds)
+                cells.Add(s.TrajectoriesToTotalVariation(threshold) is long n ? n.ToString("N0", CultureInfo.InvariantCulture) : "-");
+            table.AddRow([.. cells.Select(Markup.Escape)]);
+        }
+        table.Caption("mean ± std over the seeds; trajectories to TV<x: first evaluation with seed-mean exact TV below x ('-': none)");
+        console.Write(table);
+
+        static string F(MeanStd v, string format)
+        {
+            if (!double.IsFinite(v.Mean)) return "n/a";
+            string mean = v.Mean.ToString(format, CultureInfo.InvariantCulture);
+            return double.IsFinite(v.Std) ? $"{mean} ± {v.Std.ToString(format, CultureInfo.InvariantCulture)}" : mean;
+        }
+    }
+
+    private static void EnsureWritable(string directory)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+            string probe = Path.Combine(directory, $".write-test-{Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new UsageException($"--out '{directory}' is not a writable folder: {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,105 @@
+using System.Globalization;
+using GFlowNetML.Torch.Training;
+
+namespace GFlowNetML.Cli.Compare;
+
+/// <summary>One entry of <c>--methods</c>: a training method with its backward-policy choice and its display name.</summary>
+/// <param name="Name">The canonical variant name (<see cref="TrainingMethodNames.ToVariantName"/>), e.g. <c>tb-b</c>.</param>
+/// <param name="Method">The training method.</param>
+/// <param name="LearnBackward">Whether the backward policy is learned.</param>
+internal sealed record MethodVariant(string Name, TrainingMethod Method, bool LearnBackward);
+
+/// <summary>What one <c>gflownet compare</c> invocation was asked to do: the environment, the methods and seeds, the
+/// trajectory budget and how to run (threads, concurrent runs).</summary>
+internal sealed class CompareSettings
+{
+    public const string DefaultMethods = "rl-u,rl-b,rl-g,rl-t,tb,db,subtb,fm";
+
+    public static readonly string[] OptionNames =
+    [
+        .. EnvironmentSettings.OptionNames, "methods", "seeds", "seed-list", "iterations", "batch-size", "eval-every",
+        "threads", "parallel", "out", .. TrainSettings.NetworkOptionNames,
+    ];
+
+    public required EnvironmentSettings Environment { get; init; }
+    public required IReadOnlyList<MethodVariant> Methods { get; init; }
+    public required IReadOnlyList<long> Seeds { get; init; }
+
+    /// <summary>The options every run shares (iterations, batch size, eval-every, network sizes); each run copies it
+    /// and sets its method, backward-policy choice and seed (<see cref="OptionsFor"/>).</summary>
+    public required GFlowNetTrainerOptions Trainer { get; init; }
+
+    public required int Threads { get; init; }
+    public required int Parallel { get; init; }
+    public required string OutDirectory { get; init; }
+
+    /// <summary>The trajectories every run samples: iterations × batch size.</summary>
+    public long TrajectoryBudget => (long)Trainer.Iterations * Trainer.BatchSize;
+
+    /// <summary>The trainer options of one (method, seed) run.</summary>
+    public GFlowNetTrainerOptions OptionsFor(MethodVariant method, long seed)
+    {
+        var options = Trainer.Clone();
+        options.Method = method.Method;
+        options.LearnBackwardPolicy = method.LearnBackward;
+        options.Seed = seed;
+        return options;
+    }
+
+    public static CompareSettings Parse(ArgumentReader a)
+    {
+        var environment = EnvironmentSettings.Parse(a);
+        var methods = ParseMethods(a.String("methods", DefaultMethods));
+        var seeds = ParseSeeds(a);
+        var trainer = new GFlowNetTrainerOptions
+        {
+            Iterations = a.Int("iterations", 2000, 1),
+            BatchSize = a.Int("batch-size", 128, 1),
+            EvalEvery = a.Int("eval-every", 10, 1),
+        };
+        TrainSettings.ParseNetworks(a, trainer);
+        int threads = a.Int("threads", 1, 1, 256);
+        int parallel = a.Int("parallel", 1, 1, 256);
+        environment.EnsureEncodable();
+        string outDirectory = a.String("out") ?? throw new UsageException("--out is required: the folder compare.json and compare.png are written to.");
+        return new CompareSettings
+        {
+            Environment = environment, Methods = methods, Seeds = seeds, Trainer = trainer, Threads = threads, Parallel = parallel,
+            OutDirectory = outDirectory,
+        };
+    }
+
+    private static List<MethodVariant> ParseMethods(string raw)
+    {
+        string Message(string got) => $"--methods must be a comma-separated list of distinct names from: {TrainingMethodNames.AllowedVariants}; got {got}.";
+        var methods = new List<MethodVariant>();
+        foreach (string item in raw.Split(','))
+        {
+            string name = item.Trim();
+            if (name.Length == 0) throw new UsageException(Message($"an empty name in '{raw}'"));
+            (TrainingMethod method, bool learnBackward) variant;
+            try { variant = TrainingMethodNames.ParseVariant(name); }
+            catch (ArgumentException) { throw new UsageException(Message($"'{name}'")); }
+            string canonical = variant.method.ToVariantName(variant.learnBackward);
+            if (methods.Any(m => m.Name == canonical)) throw new UsageException(Message($"'{canonical}' twice"));
+            methods.Add(new MethodVariant(canonical, variant.method, variant.learnBackward));
+        }
+        return methods;
+    }
+
+    private static List<long> ParseSeeds(ArgumentReader a)
+    {
+        string? list = a.String("seed-list");
+        if (list is null) return [.. Enumerable.Range(0, a.Int("seeds", 3, 1, 1000)).Select(i => (long)i)];
+        if (a.Has("seeds"))
+            throw new UsageException("--seeds and --seed-list cannot be used together; give --seeds N for seeds 0..N-1, or --seed-list with the seeds, e.g. 0,5,7.");
+        var seeds = new List<long>();
+        foreach (string item in list.Split(','))
+        {
+            if (!long.TryParse(item.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out long seed) || seeds.Contains(seed))
+                throw new UsageException($"--seed-list must be a comma-separated list of distinct integers, e.g. 0,5,7; got '{list}'.");
+            seeds.Add(seed);
+        }
+        return seeds;
+    }
+}

@@ -1,0 +1,449 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json.Nodes;
+using GFlowNetML.Cli.Commands;
+using GFlowNetML.Cli.Compare;
+using GFlowNetML.Torch.Training;
+using Spectre.Console;
+
+namespace GFlowNetML.Cli.Tests;
+
+/// <summary>
+/// <c>gflownet compare</c> on the 4×4 grid (rl-u and tb, seeds 0 and 1, 20 iterations of 16 trajectories, evaluated
+/// every 5, small networks): compare.json holds every run's history and summaries that agree with the per-seed values
+/// and with <c>gflownet train</c>; compare.png is a real PNG; <c>--parallel 2</c> gives the same numbers; Ctrl+C keeps
+/// what finished and exits 130; bad options are one-line usage errors.
+/// </summary>
+[TestClass]
+public sealed class CompareCommandTests
+{
+    private const int Iterations = 20, BatchSize = 16, EvalEvery = 5;
+    private static readonly string[] Methods = ["rl-u", "tb"];
+    private static readonly long[] Seeds = [0, 1];
+
+    /// <summary>log Z* of the 4×4 grid: log 2.16 (see <see cref="MetricsFileContractTests"/>).</summary>
+    private static readonly double TrueLogZ = Math.Log(0.01 * 16 + 0.5 * 4);
+
+    private static string _root = "";
+    private static string _sequentialDir = "";
+    private static CliResult? _sequential;
+
+    private string _dir = "";
+
+    private static string[] CompareArgs(string outDir, params string[] extra) =>
+    [
+        "compare", "--env", "hypergrid", "--ndim", "2", "--height", "4", "--r0", "0.01", "--methods", "rl-u,tb", "--seeds", "2",
+        "--iterations", Inv(Iterations), "--batch-size", Inv(BatchSize), "--eval-every", Inv(EvalEvery), "--out", outDir,
+        .. CliHarness.SmallNetworks, .. extra,
+    ];
+
+    private static string Inv(long v) => v.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>One sequential comparison shared by the tests that only read its output.</summary>
+    [ClassInitialize]
+    public static void RunSequentialComparison(TestContext _)
+    {
+        _root = CliHarness.TempDirectory();
+        _sequentialDir = Path.Combine(_root, "sequential");
+        _sequential = CliHarness.RunInProcess(CompareArgs(_sequentialDir));
+    }
+
+    [ClassCleanup]
+    public static void DeleteRoot() => CliHarness.DeleteQuietly(_root);
+
+    [TestInitialize]
+    public void CreateDir() => _dir = CliHarness.TempDirectory();
+
+    [TestCleanup]
+    public void DeleteDir() => CliHarness.DeleteQuietly(_dir);
+
+    private static JsonObject ReadCompare(string directory)
+    {
+        string path = Path.Combine(directory, "compare.json");
+        Assert.IsTrue(File.Exists(path), $"{path} is missing");
+        return JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+    }
+
+    private static JsonObject Sequential()
+    {
+        Assert.IsNotNull(_sequential);
+        Assert.AreEqual(0, _sequential.ExitCode, _sequential.ToString());
+        Assert.AreEqual("", _sequential.StdErr);
+        return ReadCompare(_sequentialDir);
+    }
+
+    private static double Mean(IReadOnlyList<double> v) => v.Sum() / v.Count;
+
+    private static double SampleStd(IReadOnlyList<double> v)
+    {
+        double mean = Mean(v);
+        return Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Count - 1));
+    }
+
+    [TestMethod]
+    public void CompareJsonRecordsTheBudgetAndEveryRunsHistory()
+    {
+        var root = Sequential();
+
+        Assert.AreEqual("hypergrid(ndim=2, height=4, r0=0.01, r1=0.5, r2=2)", (string?)root["environment"]);
+        Assert.AreEqual(TrueLogZ, Metrics.Number(root["trueLogZ"], "trueLogZ"), 1e-12);
+        Assert.AreEqual(Iterations, (long)root["iterations"]!);
+        Assert.AreEqual(BatchSize, (long)root["batchSize"]!);
+        Assert.AreEqual(Iterations * BatchSize, (long)root["trajectoryBudget"]!, "budget = iterations × batch size");
+        Assert.AreEqual(EvalEvery, (long)root["evalEvery"]!);
+        CollectionAssert.AreEqual(Seeds, root["seeds"]!.AsArray().Select(s => (long)s!).ToArray());
+        Assert.IsTrue((bool)root["completed"]!);
+        Assert.AreEqual(4, (long)root["runsPlanned"]!);
+        Assert.AreEqual(4, (long)root["runsFinished"]!);
+        Assert.AreEqual(32, (long)root["networks"]!["hiddenWidth"]!);
+
+        var methods = root["methods"]!.AsArray();
+        CollectionAssert.AreEqual(Methods, methods.Select(m => (string)m!["name"]!).ToArray());
+        foreach (var method in methods)
+        {
+            string name = (string)method!["name"]!;
+            var runs = method["runs"]!.AsArray();
+            CollectionAssert.AreEqual(Seeds, runs.Select(r => (long)r!["seed"]!).ToArray(), $"{name}: one run per seed, in order");
+            foreach (var run in runs)
+            {
+                string what = $"{name} seed {run!["seed"]}";
+                var history = run["history"]!.AsArray();
+                CollectionAssert.AreEqual(new long[] { 0, 80, 160, 240, 320 }, history.Select(h => (long)h!["trajectories"]!).ToArray(), $"{what}: trajectories");
+                CollectionAssert.AreEqual(new long[] { 0, 5, 10, 15, 20 }, history.Select(h => (long)h!["iteration"]!).ToArray(), $"{what}: iterations");
+                double lastSeconds = 0;
+                foreach (var h in history)
+                {
+                    double tv = Metrics.Number(h!["exactTotalVariation"], $"{what}: TV"), jsd = Metrics.Number(h["jensenShannon"], $"{what}: JSD");
+                    double logZError = Metrics.Number(h["logZError"], $"{what}: logZError"), seconds = Metrics.Number(h["seconds"], $"{what}: seconds");
+                    Assert.IsTrue(tv is >= 0 and <= 1, $"{what}: exact TV {tv} outside [0, 1]");
+                    Assert.IsTrue(jsd >= 0 && jsd <= Math.Log(2) + 1e-12, $"{what}: JSD {jsd} outside [0, ln 2]");
+                    Assert.IsGreaterThanOrEqualTo(0.0, logZError);
+                    Assert.IsGreaterThanOrEqualTo(lastSeconds, seconds, $"{what}: seconds never decrease");
+                    lastSeconds = seconds;
+                }
+                Assert.AreEqual(TrueLogZ, Metrics.Number(history[0]!["logZError"], "logZError at 0"), 1e-6, "log Z starts at 0");
+
+                var final = run["final"]!.AsObject();
+                Assert.AreEqual(Iterations, (long)final["iteration"]!);
+                Assert.AreEqual(Iterations * BatchSize, (long)final["trajectories"]!);
+                Assert.AreEqual((double)history[^1]!["exactTotalVariation"]!, (double)final["exactTotalVariation"]!, $"{what}: final TV is the last evaluation's");
+                Assert.AreEqual(Math.Abs((double)final["logZ"]! - TrueLogZ), (double)final["logZError"]!, 1e-9);
+                double runSeconds = Metrics.Number(run["seconds"], $"{what}: seconds");
+                Assert.IsGreaterThanOrEqualTo(lastSeconds, runSeconds);
+                Assert.AreEqual(1000 * runSeconds / Iterations, Metrics.Number(run["msPerIteration"], $"{what}: msPerIteration"), 1e-9);
+            }
+        }
+    }
+
+    [TestMethod]
+    public void SummariesAreComputedFromThePerSeedValues()
+    {
+        foreach (var method in Sequential()["methods"]!.AsArray())
+        {
+            string name = (string)method!["name"]!;
+            var runs = method["runs"]!.AsArray().Select(r => r!.AsObject()).ToList();
+            var summary = method["summary"]!.AsObject();
+            Assert.AreEqual(2, (long)summary["seeds"]!);
+            foreach (var (key, finalKey) in new[] { ("finalExactTotalVariation", "exactTotalVariation"), ("finalJensenShannon", "jensenShannon"), ("finalLogZError", "logZError") })
+            {
+                var values = runs.Select(r => (double)r["final"]![finalKey]!).ToList();
+                Assert.AreEqual(Mean(values), Metrics.Number(summary[key]!["mean"], $"{name} {key}.mean"), 1e-12, $"{name} {key}.mean");
+                Assert.AreEqual(SampleStd(values), Metrics.Number(summary[key]!["std"], $"{name} {key}.std"), 1e-12, $"{name} {key}.std");
+            }
+            Assert.AreEqual(Mean([.. runs.Select(r => (double)r["msPerIteration"]!)]), Metrics.Number(summary["msPerIteration"]!["mean"], "msPerIteration"), 1e-9);
+
+            // trajectoriesToTv: the first evaluation at which the seed-mean TV is below the threshold, else null.
+            var histories = runs.Select(r => r["history"]!.AsArray()).ToList();
+            foreach (double threshold in new[] { 0.1, 0.05, 0.6, 1.0 })
+            {
+                long? expected = null;
+                for (int i = 0; i < histories[0].Count && expected is null; i++)
+                    if (Mean([.. histories.Select(h => (double)h[i]!["exactTotalVariation"]!)]) < threshold) expected = (long)histories[0][i]!["trajectories"]!;
+                string key = threshold.ToString(CultureInfo.InvariantCulture);
+                if (threshold is 0.1 or 0.05)
+                    Assert.AreEqual(expected, (long?)summary["trajectoriesToTv"]![key], $"{name} trajectoriesToTv[{key}]");
+                else if (threshold == 1.0)
+                    Assert.AreEqual(0L, expected, "every TV is below 1, so the curve is below it at trajectory 0");
+            }
+        }
+    }
+
+    [TestMethod]
+    [DataRow("rl-u", 1L)]
+    [DataRow("tb", 0L)]
+    public void FinalValuesEqualWhatTrainReportsForTheSameMethodAndSeed(string method, long seed)
+    {
+        var result = CliHarness.RunInProcess(["train", "--env", "hypergrid", "--ndim", "2", "--height", "4", "--r0", "0.01",
+            "--method", method, "--iterations", Inv(Iterations), "--batch-size", Inv(BatchSize), "--seed", Inv(seed),
+            "--eval-every", Inv(EvalEvery), "--out", _dir, .. CliHarness.SmallNetworks]);
+        Assert.AreEqual(0, result.ExitCode, result.ToString());
+        var train = Metrics.Read(_dir);
+
+        var run = Sequential()["methods"]!.AsArray().Single(m => (string)m!["name"]! == method)!["runs"]!.AsArray()
+            .Single(r => (long)r!["seed"]! == seed)!;
+        foreach (var key in new[] { "exactTotalVariation", "jensenShannon", "logZ", "modesFound", "trajectories", "iteration" })
+            Assert.AreEqual(train["final"]![key]!.ToJsonString(), run["final"]![key]!.ToJsonString(), $"{method} seed {seed}: final {key}");
+        CollectionAssert.AreEqual(
+            train["history"]!.AsArray().Select(h => (double)h!["exactTotalVariation"]!).ToArray(),
+            run["history"]!.AsArray().Select(h => (double)h!["exactTotalVariation"]!).ToArray(),
+            $"{method} seed {seed}: the whole TV history");
+    }
+
+    [TestMethod]
+    public void PlotIsAPngOfTheStatedSize()
+    {
+        Sequential();
+        string path = Path.Combine(_sequentialDir, "compare.png");
+        Assert.IsTrue(File.Exists(path), "compare.png is written");
+        byte[] png = File.ReadAllBytes(path);
+        CollectionAssert.AreEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, png[..8], "PNG signature");
+        Assert.AreEqual("IHDR", Encoding.ASCII.GetString(png, 12, 4));
+        Assert.AreEqual(ComparePlot.Width, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)), "width");
+        Assert.AreEqual(ComparePlot.Height, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)), "height");
+        Assert.IsGreaterThan(10_000, png.Length, $"a plot with lines, a band, axes and text is more than a blank image ({png.Length} bytes)");
+        CollectionAssert.AreEquivalent(new[] { "compare.json", "compare.png" }, Directory.GetFiles(_sequentialDir).Select(Path.GetFileName).ToArray(),
+            "no temporary file is left behind");
+    }
+
+    [TestMethod]
+    public void ProgressLinesAndTheTableArePrinted()
+    {
+        Sequential();
+        string output = _sequential!.StdOut;
+        foreach (var (method, seed, i) in new[] { ("rl-u", 0, 1), ("rl-u", 1, 2), ("tb", 0, 3), ("tb", 1, 4) })
+            Assert.Contains($"[{i}/4] {method} seed {seed}: exact TV ", output);
+        foreach (var header in new[] { "method", "seeds", "exact TV", "JSD (nats)", "|log Z - log Z*|", "ms/iteration", "trajectories to TV<0.1" })
+            Assert.Contains(header, output);
+        var json = ReadCompare(_sequentialDir);
+        foreach (var method in json["methods"]!.AsArray())
+        {
+            var tv = method!["summary"]!["finalExactTotalVariation"]!;
+            string cell = string.Create(CultureInfo.InvariantCulture, $"{(double)tv["mean"]!:F4} ± {(double)tv["std"]!:F4}");
+            Assert.IsTrue(output.Split('\n').Any(l => l.Contains($" {method["name"]} ") && l.Contains(cell)), $"the table row of {method["name"]} shows {cell}:\n{output}");
+        }
+        Assert.Contains($"Wrote {Path.Combine(_sequentialDir, "compare.json")}", output);
+        Assert.Contains($"Wrote {Path.Combine(_sequentialDir, "compare.png")}", output);
+        Assert.DoesNotContain("--parallel", output, "no concurrency note for sequential runs");
+    }
+
+    /// <summary>A copy without wall-clock values (seconds, ms per iteration) and without the --parallel setting.</summary>
+    private static JsonObject WithoutTimes(JsonObject compare)
+    {
+        var copy = compare.DeepClone().AsObject();
+        Assert.IsTrue(copy.Remove("parallel"));
+        Strip(copy);
+        return copy;
+
+        static void Strip(JsonNode? node)
+        {
+            if (node is JsonObject o)
+            {
+                o.Remove("seconds");
+                o.Remove("msPerIteration");
+                foreach (var (_, child) in o) Strip(child);
+            }
+            else if (node is JsonArray a)
+                foreach (var child in a) Strip(child);
+        }
+    }
+
+    [TestMethod]
+    public void ParallelRunsGiveExactlyTheNumbersOfSequentialRuns()
+    {
+        var sequential = Sequential();
+
+        var result = CliHarness.RunInProcess(CompareArgs(_dir, "--parallel", "2"));
+
+        Assert.AreEqual(0, result.ExitCode, result.ToString());
+        var parallel = ReadCompare(_dir);
+        Assert.AreEqual(2, (long)parallel["parallel"]!);
+        string[] expected = Metrics.Canonical(WithoutTimes(sequential)).Split('\n'), actual = Metrics.Canonical(WithoutTimes(parallel)).Split('\n');
+        int line = 0;
+        while (line < expected.Length && line < actual.Length && expected[line] == actual[line]) line++;
+        if (line < expected.Length || line < actual.Length)
+            Assert.Fail($"--parallel 2 differs from --parallel 1 at line {line + 1} of compare.json without times: expected '{(line < expected.Length ? expected[line].Trim() : "<end>")}', got '{(line < actual.Length ? actual[line].Trim() : "<end>")}'.");
+        Assert.Contains("measured with up to 2 runs at once (--parallel 2)", result.StdOut);
+    }
+
+    /// <summary>A writer that cancels a token as soon as <paramref name="trigger"/> has been written.</summary>
+    private sealed class CancellingWriter(string trigger, CancellationTokenSource cts) : StringWriter
+    {
+        public override void Write(string? value)
+        {
+            base.Write(value);
+            if (!cts.IsCancellationRequested && ToString().Contains(trigger, StringComparison.Ordinal)) cts.Cancel();
+        }
+
+        public override void Write(char value)
+        {
+            base.Write(value);
+            if (value == '\n' && !cts.IsCancellationRequested && ToString().Contains(trigger, StringComparison.Ordinal)) cts.Cancel();
+        }
+    }
+
+    [TestMethod]
+    public void CancellationAfterTheFirstRunWritesThatRunAndExits130()
+    {
+        using var cts = new CancellationTokenSource();
+        var writer = new CancellingWriter("[1/4]", cts);
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer), Interactive = InteractionSupport.No, Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors,
+        });
+        console.Profile.Width = 200;
+        string[] args = CompareArgs(_dir)[1..];
+
+        int code = CompareCommand.Run(new ArgumentReader("compare", args, CompareSettings.OptionNames), console, cts.Token);
+
+        string output = writer.ToString();
+        Assert.AreEqual(130, code, output);
+        Assert.DoesNotContain("[2/4]", output, "no run starts after cancellation");
+        Assert.Contains("Stopped early (cancelled): 1 of 4 runs finished", output);
+        var json = ReadCompare(_dir);
+        Assert.IsFalse((bool)json["completed"]!);
+        Assert.AreEqual(4, (long)json["runsPlanned"]!);
+        Assert.AreEqual(1, (long)json["runsFinished"]!);
+        var methods = json["methods"]!.AsArray();
+        var rlu = methods[0]!;
+        Assert.AreEqual(1, rlu["runs"]!.AsArray().Count);
+        Assert.AreEqual(Iterations, (long)rlu["runs"]![0]!["final"]!["iteration"]!, "the finished run is complete");
+        Assert.AreEqual(1, (long)rlu["summary"]!["seeds"]!);
+        Assert.IsNull(rlu["summary"]!["finalExactTotalVariation"]!["std"], "no standard deviation of one value");
+        Assert.AreEqual(0, methods[1]!["runs"]!.AsArray().Count, "tb never ran");
+        Assert.IsTrue(File.Exists(Path.Combine(_dir, "compare.png")), "the plot shows the finished run");
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
+    [TestMethod]
+    [Timeout(120_000, CooperativeCancellation = true)]
+    public void CtrlCStopsARunningComparisonPromptlyAndExits130()
+    {
+        // A million iterations would take many minutes: only a prompt stop ends the process in time.
+        var output = new StringBuilder();
+        using var process = CliHarness.Start(output, ["compare", "--ndim", "2", "--height", "4", "--methods", "tb", "--seeds", "2",
+            "--iterations", "1000000", "--batch-size", "16", "--eval-every", "1000", "--out", _dir, .. CliHarness.SmallNetworks]);
+        var clock = Stopwatch.StartNew();
+        while (!output.ToString().Contains("runs, 1 at a time", StringComparison.Ordinal))
+        {
+            if (process.HasExited) Assert.Fail($"compare ended (exit {process.ExitCode}) before it started training:\n{output}");
+            if (clock.Elapsed > TimeSpan.FromSeconds(60)) { process.Kill(entireProcessTree: true); Assert.Fail($"compare did not start within a minute:\n{output}"); }
+            Thread.Sleep(20);
+        }
+        Thread.Sleep(500); // into the first run's iterations
+
+        Assert.AreEqual(0, Kill(process.Id, 2), "SIGINT sent");
+        bool exited = process.WaitForExit(TimeSpan.FromSeconds(20));
+        if (!exited) process.Kill(entireProcessTree: true);
+        process.WaitForExit();
+
+        Assert.IsTrue(exited, $"compare did not stop within 20 s of Ctrl+C:\n{output}");
+        Assert.AreEqual(130, process.ExitCode, output.ToString());
+        Assert.Contains("Stopped early (cancelled): 0 of 2 runs finished", output.ToString());
+        var json = ReadCompare(_dir);
+        Assert.IsFalse((bool)json["completed"]!);
+        Assert.AreEqual(0, (long)json["runsFinished"]!);
+        Assert.IsFalse(File.Exists(Path.Combine(_dir, "compare.png")), "nothing to plot");
+    }
+
+    [TestMethod]
+    public void HelpListsTheOptions()
+    {
+        var result = CliHarness.RunInProcess("compare", "--help");
+
+        Assert.AreEqual(0, result.ExitCode, result.ToString());
+        Assert.AreEqual("", result.StdErr);
+        foreach (var option in new[] { "--env hypergrid", "--ndim", "--height", "--r0", "--out DIR", "--methods rl-u,rl-b,rl-g,rl-t,tb,db,subtb,fm",
+                     "--seeds 3", "--seed-list", "--iterations 2000", "--batch-size 128", "--eval-every 10", "--threads 1", "--parallel 1",
+                     "--hidden-layers", "--critic-width", TrainingMethodNames.AllowedVariants })
+            Assert.Contains(option, result.StdOut);
+    }
+
+    private static void AssertOneLineUsageError(CliResult result, string expected, string outDir)
+    {
+        Assert.AreEqual(2, result.ExitCode, result.ToString());
+        Assert.HasCount(1, result.ErrorLines, $"exactly one line on stderr:\n{result.StdErr}");
+        Assert.AreEqual($"gflownet compare: {expected}", result.ErrorLines[0]);
+        Assert.IsFalse(Directory.Exists(outDir), "a rejected command must not create its --out folder");
+    }
+
+    [TestMethod]
+    [DataRow("--methods rl-u,foo", "--methods must be a comma-separated list of distinct names from: {allowed}; got 'foo'.")]
+    [DataRow("--methods rl-u-b", "--methods must be a comma-separated list of distinct names from: {allowed}; got 'rl-u-b'.")]
+    [DataRow("--methods tb,rl-u,TB", "--methods must be a comma-separated list of distinct names from: {allowed}; got 'tb' twice.")]
+    [DataRow("--methods rl-u,,tb", "--methods must be a comma-separated list of distinct names from: {allowed}; got an empty name in 'rl-u,,tb'.")]
+    [DataRow("--seeds 0", "--seeds must be an integer in 1..1000; got '0'.")]
+    [DataRow("--seeds two", "--seeds must be an integer in 1..1000; got 'two'.")]
+    [DataRow("--seeds - --seed-list 0,x", "--seed-list must be a comma-separated list of distinct integers, e.g. 0,5,7; got '0,x'.")]
+    [DataRow("--seeds - --seed-list 3,3", "--seed-list must be a comma-separated list of distinct integers, e.g. 0,5,7; got '3,3'.")]
+    [DataRow("--seed-list 0,5", "--seeds and --seed-list cannot be used together; give --seeds N for seeds 0..N-1, or --seed-list with the seeds, e.g. 0,5,7.")]
+    [DataRow("--parallel 0", "--parallel must be an integer in 1..256; got '0'.")]
+    [DataRow("--threads 0", "--threads must be an integer in 1..256; got '0'.")]
+    [DataRow("--iterations 0", "--iterations must be an integer of at least 1; got '0'.")]
+    [DataRow("--batch-size 0", "--batch-size must be an integer of at least 1; got '0'.")]
+    [DataRow("--eval-every 0", "--eval-every must be an integer of at least 1; got '0'.")]
+    [DataRow("--hidden-width 0", "--hidden-width must be an integer in 1..65536; got '0'.")]
+    [DataRow("--height 1", "--height must be an integer in 2..1048576; got '1'.")]
+    [DataRow("--r0 0", "--r0 must be a number greater than 0; got '0'.")]
+    [DataRow("--env foo", "--env must be one of: hypergrid; got 'foo'.")]
+    [DataRow("--ndim 64 --height 20000", "--ndim × --height must be at most 1048576 (the width of the K-hot encoding); got 64 × 20000.")]
+    public void BadOptionExitsWithCode2AndOneLineNamingOptionAndAllowedValues(string overrides, string message)
+    {
+        string outDir = Path.Combine(_dir, "out");
+        var options = CompareArgs(outDir).ToList();
+        var tokens = overrides.Split(' ');
+        for (int i = 0; i < tokens.Length; i += 2)
+        {
+            int at = options.IndexOf(tokens[i]);
+            if (at >= 0 && tokens[i + 1] == "-") options.RemoveRange(at, 2); // "--name -" drops the option
+            else if (at >= 0) options[at + 1] = tokens[i + 1];
+            else options.AddRange([tokens[i], tokens[i + 1]]);
+        }
+
+        var result = CliHarness.RunInProcess([.. options]);
+
+        AssertOneLineUsageError(result, message.Replace("{allowed}", TrainingMethodNames.AllowedVariants, StringComparison.Ordinal), outDir);
+    }
+
+    [TestMethod]
+    public void UnknownOptionIsNamedWithTheAllowedOptions()
+    {
+        string outDir = Path.Combine(_dir, "out");
+
+        var result = CliHarness.RunInProcess([.. CompareArgs(outDir), "--method", "tb"]);
+
+        string allowed = string.Join(", ", CompareSettings.OptionNames.Order(StringComparer.Ordinal).Select(n => "--" + n));
+        AssertOneLineUsageError(result, $"Unknown option --method for 'compare'; allowed options: {allowed}.", outDir);
+        foreach (var option in new[] { "--methods", "--seeds", "--seed-list", "--parallel", "--env", "--r2", "--critic-layers" })
+            Assert.Contains(option, allowed);
+    }
+
+    [TestMethod]
+    public void MissingOutIsRequired()
+    {
+        var args = CompareArgs("unused").ToList();
+        args.RemoveRange(args.IndexOf("--out"), 2);
+
+        var result = CliHarness.RunInProcess([.. args]);
+
+        AssertOneLineUsageError(result, "--out is required: the folder compare.json and compare.png are written to.", "unused");
+    }
+
+    [TestMethod]
+    public void OutUnderARegularFileIsNotWritable()
+    {
+        string file = Path.Combine(_dir, "a-file");
+        File.WriteAllText(file, "not a folder");
+        string outDir = Path.Combine(file, "sub");
+
+        var result = CliHarness.RunInProcess(CompareArgs(outDir));
+
+        Assert.AreEqual(2, result.ExitCode, result.ToString());
+        Assert.HasCount(1, result.ErrorLines, result.StdErr);
+        Assert.StartsWith($"gflownet compare: --out '{outDir}' is not a writable folder", result.ErrorLines[0]);
+    }
+}
