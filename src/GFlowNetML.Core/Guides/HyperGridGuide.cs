@@ -17,7 +17,8 @@ public sealed class HyperGridGuide : GFlowNetGuide
 
     /// <summary>Creates the guide for a grid.</summary>
     /// <param name="grid">The hyper-grid.</param>
-    /// <param name="exitCap">The largest exit probability in base-reward cells, in (0, 1). Default 1e-5 (the paper's).</param>
+    /// <param name="exitCap">The cap on π_F's exit probability in base-reward cells before renormalisation, in (0, 1).
+    /// Default 1e-5 (the paper's).</param>
     public HyperGridGuide(HyperGrid grid, double exitCap = 1e-5)
     {
         _grid = grid ?? throw new ArgumentNullException(nameof(grid));
@@ -26,7 +27,8 @@ public sealed class HyperGridGuide : GFlowNetGuide
         _logCap = (float)Math.Log(exitCap);
     }
 
-    /// <summary>The largest exit probability in base-reward cells.</summary>
+    /// <summary>The cap on π_F's exit probability in base-reward cells, applied before renormalisation (so the guide's exit
+    /// probability there is at most cap / (1 − π_F(exit) + cap)).</summary>
     public double ExitCap { get; }
 
     /// <inheritdoc/>
@@ -37,6 +39,8 @@ public sealed class HyperGridGuide : GFlowNetGuide
         ReadOnlySpan<float> forwardLogProbabilities, Span<float> guideLogProbabilities)
     {
         int width = _grid.StateWidth, actions = _grid.ActionCount, exit = _grid.ExitAction;
+        if (states.Length % width != 0)
+            throw new ArgumentException($"The state batch holds {states.Length} integers, which is not a multiple of the state width {width}.", nameof(states));
         int rows = states.Length / width;
         if (masks.Length != rows * actions || forwardLogProbabilities.Length != rows * actions || guideLogProbabilities.Length != rows * actions)
             throw new ArgumentException($"Expected {rows * actions} masks and log-probabilities for {rows} states.");

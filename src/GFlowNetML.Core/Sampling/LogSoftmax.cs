@@ -9,6 +9,7 @@ public static class LogSoftmax
     /// <param name="values">The values, a whole number of rows of <paramref name="actions"/>.</param>
     /// <param name="masks">The allowed entries, as many as <paramref name="values"/>.</param>
     /// <param name="actions">The row width.</param>
+    /// <exception cref="ArithmeticException">An allowed entry is NaN or +∞.</exception>
     public static void Masked(Span<float> values, ReadOnlySpan<bool> masks, int actions)
     {
         if (actions < 1 || values.Length % actions != 0 || masks.Length != values.Length)
@@ -18,12 +19,19 @@ public static class LogSoftmax
             var row = values.Slice(r * actions, actions);
             var mask = masks.Slice(r * actions, actions);
             double max = double.NegativeInfinity;
-            for (int a = 0; a < actions; a++) if (mask[a] && row[a] > max) max = row[a];
+            for (int a = 0; a < actions; a++)
+            {
+                if (!mask[a]) continue;
+                if (float.IsNaN(row[a]) || float.IsPositiveInfinity(row[a]))
+                    throw new ArithmeticException($"An allowed action has the value {row[a]} (row {r}, action {a}); the network has diverged (try a lower learning rate).");
+                if (row[a] > max) max = row[a];
+            }
             if (double.IsNegativeInfinity(max)) { row.Fill(float.NegativeInfinity); continue; } // no allowed entry with mass
             double sum = 0;
             for (int a = 0; a < actions; a++) if (mask[a]) sum += Math.Exp(row[a] - max);
-            double logNorm = max + Math.Log(sum);
-            for (int a = 0; a < actions; a++) row[a] = mask[a] && sum > 0 ? (float)(row[a] - logNorm) : float.NegativeInfinity;
+            // (x − max) − log Σ rather than x − (max + log Σ): the latter loses log Σ when |max| is huge.
+            double logSum = Math.Log(sum);
+            for (int a = 0; a < actions; a++) row[a] = mask[a] && sum > 0 ? (float)(row[a] - max - logSum) : float.NegativeInfinity;
         }
     }
 }
