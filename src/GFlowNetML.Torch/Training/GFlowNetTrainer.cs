@@ -59,7 +59,8 @@ public sealed class GFlowNetTrainer : IDisposable
         _objective = _options.Method switch
         {
             TrainingMethod.PolicyGradientUniform or TrainingMethod.PolicyGradientBackward or TrainingMethod.PolicyGradientGuided
-                or TrainingMethod.TrustRegion => new PolicyGradientObjective(context),
+                => new PolicyGradientObjective(context),
+            TrainingMethod.TrustRegion => new TrustRegionObjective(context),
             TrainingMethod.TrajectoryBalance => new TrajectoryBalanceObjective(context),
             TrainingMethod.DetailedBalance => new DetailedBalanceObjective(context),
             TrainingMethod.SubTrajectoryBalance => new SubTrajectoryBalanceObjective(context),
