@@ -31,14 +31,7 @@ public sealed class BackwardTrajectorySampler
             throw new ArgumentException($"startStates must hold a positive multiple of the state width {width} integers; got {startStates.Length}.", nameof(startStates));
         int size = startStates.Length / width;
 
-        var stepOffsets = new List<int> { 0 };
-        var rowTrajectory = new GrowableArray<int>(size * 4);
-        var rowStates = new GrowableArray<int>(size * 4 * width);
-        var rowFeatures = new GrowableArray<float>(size * 4 * encoding);
-        var rowMasks = new GrowableArray<bool>(size * 4 * backward);
-        var rowLogProbs = new GrowableArray<float>(size * 4 * backward);
-        var rowActions = new GrowableArray<int>(size * 4);
-        var rowNext = new GrowableArray<int>(size * 4);
+        var rows = new RowRecorder(_env, backward, _env.BackwardMasks, size * 4);
         var parentStates = new GrowableArray<int>(size * 4 * width);
         var forwardActions = new GrowableArray<int>(size * 4);
         var lengths = new int[size];
@@ -61,62 +54,36 @@ public sealed class BackwardTrajectorySampler
         {
             if (k >= _env.MaxTrajectoryLength)
                 throw new InvalidOperationException($"Environment '{_env.Name}' produced a backward trajectory longer than its MaxTrajectoryLength ({_env.MaxTrajectoryLength}).");
-            int first = rowActions.Count;
             var current = states.AsSpan(0, running * width);
-            current.CopyTo(rowStates.Append(running * width));
-            var features = rowFeatures.Append(running * encoding);
-            _env.Encode(current, features);
-            var stepMasks = rowMasks.Append(running * backward);
-            _env.BackwardMasks(current, stepMasks);
-            var lp = rowLogProbs.Append(running * backward);
-            policy.LogProbabilities(features, stepMasks, running, lp);
-
-            var acts = rowActions.Append(running);
-            var owners = rowTrajectory.Append(running);
-            rowNext.Append(running);
-            for (int r = 0; r < running; r++)
-            {
-                acts[r] = TrajectorySampler.Draw(lp.Slice(r * backward, backward), stepMasks.Slice(r * backward, backward), random, 0);
-                owners[r] = ids[r];
-            }
+            var acts = rows.Step(current, ids.AsSpan(0, running), policy, random, 0, out int first);
             var children = current.ToArray();
             _env.BackwardStep(current, acts);
             current.CopyTo(parentStates.Append(running * width));
             _env.ToForwardActions(children, acts, forwardActions.Append(running));
 
-            // Compact the trajectories that have not reached s0 and link each row to its successor row.
+            // A trajectory ends when its new state has no parent (s0).
             var parentMasks = masks.AsSpan(0, running * backward);
             _env.BackwardMasks(current, parentMasks);
-            int next = 0, nextFirst = first + running;
-            for (int r = 0; r < running; r++)
+            var reachedOrigin = new bool[running];
+            for (int r = 0; r < running; r++) reachedOrigin[r] = !HasParent(parentMasks.Slice(r * backward, backward));
+            running = rows.EndStep(first, ids.AsSpan(0, running), current, (r, id) =>
             {
-                int id = ids[r];
                 lengths[id]++;
-                if (!HasParent(parentMasks.Slice(r * backward, backward)))
-                {
-                    rowNext.Set(first + r, -1);
-                    continue;
-                }
-                rowNext.Set(first + r, nextFirst + next);
-                ids[next] = id;
-                if (next != r) states.AsSpan(r * width, width).CopyTo(states.AsSpan(next * width, width));
-                next++;
-            }
-            running = next;
-            stepOffsets.Add(rowActions.Count);
+                return reachedOrigin[r];
+            });
         }
 
         var parents = parentStates.ToArray();
-        int rows = rowActions.Count;
-        var parentFeatures = new float[rows * encoding];
-        var parentForwardMasks = new bool[rows * forward];
-        if (rows > 0)
+        int count = rows.Count;
+        var parentFeatures = new float[count * encoding];
+        var parentForwardMasks = new bool[count * forward];
+        if (count > 0)
         {
             _env.Encode(parents, parentFeatures);
             _env.ForwardMasks(parents, parentForwardMasks);
         }
-        return new BackwardTrajectoryBatch(_env, size, stepOffsets.ToArray(), rowTrajectory.ToArray(), rowStates.ToArray(), rowFeatures.ToArray(),
-            rowMasks.ToArray(), rowLogProbs.ToArray(), rowActions.ToArray(), rowNext.ToArray(), lengths, startStates.ToArray(),
+        return new BackwardTrajectoryBatch(_env, size, rows.StepOffsets, rows.Trajectory, rows.States, rows.Features,
+            rows.Masks, rows.LogProbabilities, rows.Actions, rows.Next, lengths, startStates.ToArray(),
             parents, parentFeatures, parentForwardMasks, forwardActions.ToArray());
     }
 

@@ -3,72 +3,19 @@ using GFlowNetML.Environments;
 namespace GFlowNetML.Sampling;
 
 /// <summary>
-/// A batch of complete forward trajectories s0 → … → x → s_f, stored step-major: the "rows" of step t are the
-/// trajectories still running at t, in trajectory order, so each step's states form one contiguous block (what a
-/// network evaluates in one call). Every row is one transition (s_t, a_t); the last row of a trajectory takes the exit action.
+/// A batch of complete forward trajectories s0 → … → x → s_f, stored step-major (<see cref="TrajectoryRows"/>): every row
+/// is one transition (s_t, a_t) over the forward actions; the last row of a trajectory takes the exit action.
+/// <see cref="TrajectoryRows.Lengths"/> counts the exit, and <see cref="TrajectoryRows.RowNext"/> is −1 on the exit row.
 /// </summary>
-public sealed class TrajectoryBatch
+public sealed class TrajectoryBatch : TrajectoryRows
 {
     internal TrajectoryBatch(GFlowNetEnvironment environment, int size, int[] stepOffsets, int[] rowTrajectory, int[] rowStates,
         float[] rowFeatures, bool[] rowMasks, float[] rowLogProbabilities, int[] rowActions, int[] rowNext, int[] lengths, int[] terminalStates, double[] logRewards)
+        : base(environment, size, environment.ActionCount, stepOffsets, rowTrajectory, rowStates, rowFeatures, rowMasks, rowLogProbabilities, rowActions, rowNext, lengths)
     {
-        Environment = environment;
-        Size = size;
-        StepOffsets = stepOffsets;
-        RowTrajectory = rowTrajectory;
-        RowStates = rowStates;
-        RowFeatures = rowFeatures;
-        RowMasks = rowMasks;
-        RowLogProbabilities = rowLogProbabilities;
-        RowActions = rowActions;
-        RowNext = rowNext;
-        Lengths = lengths;
         TerminalStates = terminalStates;
         LogRewards = logRewards;
     }
-
-    /// <summary>The environment the trajectories were sampled in.</summary>
-    public GFlowNetEnvironment Environment { get; }
-
-    /// <summary>The number of trajectories.</summary>
-    public int Size { get; }
-
-    /// <summary>The number of rows (transitions, exit included) over all trajectories.</summary>
-    public int RowCount => RowActions.Length;
-
-    /// <summary>The number of steps of the longest trajectory.</summary>
-    public int StepCount => StepOffsets.Length - 1;
-
-    /// <summary>Rows <c>StepOffsets[t] .. StepOffsets[t+1]−1</c> are the transitions at step t.</summary>
-    public int[] StepOffsets { get; }
-
-    /// <summary>The trajectory each row belongs to.</summary>
-    public int[] RowTrajectory { get; }
-
-    /// <summary>The state s_t of each row, <c>RowCount · StateWidth</c>.</summary>
-    public int[] RowStates { get; }
-
-    /// <summary>The encoded state of each row, <c>RowCount · EncodingWidth</c>.</summary>
-    public float[] RowFeatures { get; }
-
-    /// <summary>The forward mask of each row's state, <c>RowCount · ActionCount</c>.</summary>
-    public bool[] RowMasks { get; }
-
-    /// <summary>log π_F(·|s_t) of each row as the sampling policy computed it (without exploration noise),
-    /// <c>RowCount · ActionCount</c>; disallowed actions hold −∞.</summary>
-    public float[] RowLogProbabilities { get; }
-
-    /// <summary>log π_F(a_t|s_t) of the action each row took, under the sampling policy (without exploration noise).</summary>
-    public float ActionLogProbability(int row) => RowLogProbabilities[row * Environment.ActionCount + RowActions[row]];
-
-    /// <summary>The action a_t taken at each row.</summary>
-    public int[] RowActions { get; }
-
-    /// <summary>The row of the same trajectory at the next step, or −1 for the exit row.</summary>
-    public int[] RowNext { get; }
-
-    /// <summary>The number of actions of each trajectory, the exit included.</summary>
-    public int[] Lengths { get; }
 
     /// <summary>The terminal state x of each trajectory, <c>Size · StateWidth</c>.</summary>
     public int[] TerminalStates { get; }

@@ -29,15 +29,8 @@ public sealed class TrajectorySampler
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be at least 1.");
         if (!(epsilon >= 0 && epsilon <= 1)) throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "epsilon must lie in [0, 1].");
 
-        int width = _env.StateWidth, actions = _env.ActionCount, encoding = _env.EncodingWidth, exit = _env.ExitAction;
-        var stepOffsets = new List<int> { 0 };
-        var rowTrajectory = new GrowableArray<int>(batchSize * 4);
-        var rowStates = new GrowableArray<int>(batchSize * 4 * width);
-        var rowFeatures = new GrowableArray<float>(batchSize * 4 * encoding);
-        var rowMasks = new GrowableArray<bool>(batchSize * 4 * actions);
-        var rowLogProbs = new GrowableArray<float>(batchSize * 4 * actions);
-        var rowActions = new GrowableArray<int>(batchSize * 4);
-        var rowNext = new GrowableArray<int>(batchSize * 4);
+        int width = _env.StateWidth, exit = _env.ExitAction;
+        var rows = new RowRecorder(_env, _env.ActionCount, _env.ForwardMasks, batchSize * 4);
         var lengths = new int[batchSize];
         var terminal = new int[batchSize * width];
 
@@ -50,52 +43,23 @@ public sealed class TrajectorySampler
             _env.WriteInitialState(states.AsSpan(i * width, width));
         }
         int running = batchSize;
-        var stepActions = new int[batchSize];
 
         for (int t = 0; running > 0; t++)
         {
             if (t >= _env.MaxTrajectoryLength)
                 throw new InvalidOperationException($"Environment '{_env.Name}' produced a trajectory longer than its MaxTrajectoryLength ({_env.MaxTrajectoryLength}).");
-            int first = rowActions.Count;
-            var curStates = states.AsSpan(0, running * width);
-            curStates.CopyTo(rowStates.Append(running * width));
-            var features = rowFeatures.Append(running * encoding);
-            _env.Encode(curStates, features);
-            var masks = rowMasks.Append(running * actions);
-            _env.ForwardMasks(curStates, masks);
-            var lp = rowLogProbs.Append(running * actions);
-            policy.LogProbabilities(features, masks, running, lp);
+            var current = states.AsSpan(0, running * width);
+            var acts = rows.Step(current, ids.AsSpan(0, running), policy, random, epsilon, out int first);
+            _env.Step(current, acts);
 
-            var acts = rowActions.Append(running);
-            var owners = rowTrajectory.Append(running);
-            rowNext.Append(running);
-            for (int r = 0; r < running; r++)
+            var ended = acts.ToArray();
+            running = rows.EndStep(first, ids.AsSpan(0, running), current, (r, id) =>
             {
-                acts[r] = Draw(lp.Slice(r * actions, actions), masks.Slice(r * actions, actions), random, epsilon);
-                owners[r] = ids[r];
-                stepActions[r] = acts[r];
-            }
-            _env.Step(curStates, stepActions.AsSpan(0, running));
-
-            // Compact the survivors and link each row to its successor row.
-            int next = 0, nextFirst = first + running;
-            for (int r = 0; r < running; r++)
-            {
-                int id = ids[r];
-                if (acts[r] == exit)
-                {
-                    lengths[id] = t + 1;
-                    states.AsSpan(r * width, width).CopyTo(terminal.AsSpan(id * width, width));
-                    SetNext(rowNext, first + r, -1);
-                    continue;
-                }
-                SetNext(rowNext, first + r, nextFirst + next);
-                ids[next] = id;
-                if (next != r) states.AsSpan(r * width, width).CopyTo(states.AsSpan(next * width, width));
-                next++;
-            }
-            running = next;
-            stepOffsets.Add(rowActions.Count);
+                if (ended[r] != exit) return false;
+                lengths[id] = t + 1;
+                states.AsSpan(r * width, width).CopyTo(terminal.AsSpan(id * width, width));
+                return true;
+            });
         }
 
         var logRewards = new double[batchSize];
@@ -104,11 +68,9 @@ public sealed class TrajectorySampler
             if (double.IsNaN(logRewards[i]) || double.IsPositiveInfinity(logRewards[i]))
                 throw new InvalidOperationException($"The log-reward of {_env.Format(terminal.AsSpan(i * width, width))} is {logRewards[i]}; log-rewards must be finite or −∞.");
 
-        return new TrajectoryBatch(_env, batchSize, stepOffsets.ToArray(), rowTrajectory.ToArray(), rowStates.ToArray(),
-            rowFeatures.ToArray(), rowMasks.ToArray(), rowLogProbs.ToArray(), rowActions.ToArray(), rowNext.ToArray(), lengths, terminal, logRewards);
+        return new TrajectoryBatch(_env, batchSize, rows.StepOffsets, rows.Trajectory, rows.States, rows.Features, rows.Masks,
+            rows.LogProbabilities, rows.Actions, rows.Next, lengths, terminal, logRewards);
     }
-
-    private static void SetNext(GrowableArray<int> rowNext, int row, int value) => rowNext.Set(row, value);
 
     /// <summary>Draws one allowed action from (1 − ε)·exp(logp) + ε·uniform over the allowed actions.</summary>
     internal static int Draw(ReadOnlySpan<float> logp, ReadOnlySpan<bool> mask, GFlowNetRandom random, double epsilon)

@@ -11,7 +11,7 @@ namespace GFlowNetML.Torch.Networks;
 /// (disallowed actions get −∞, so they are never drawn). While <see cref="CacheActivations"/> is on, each step's hidden
 /// activations are kept, so that a loss that is linear in the sampled log-probabilities, L = Σ_rows c_row·log π_F(a|s)
 /// with detached c (TB and the policy-gradient methods), gets its exact gradient from the backward products alone
-/// (<see cref="Gradients(TrajectoryBatch, Tensor, ReadOnlySpan{double})"/>): no second forward pass and no autograd graph.</para>
+/// (<see cref="Gradients(TrajectoryRows, Tensor, ReadOnlySpan{double})"/>): no second forward pass and no autograd graph.</para>
 /// <para>Where a graph is needed (<see cref="LogProbabilities(Tensor, Tensor)"/>), disallowed logits are filled with a
 /// finite −1e5 before the log-softmax (−∞ would give NaN gradients).</para>
 /// </summary>
@@ -26,7 +26,7 @@ internal sealed class TorchPolicy(Mlp network, int actionCount) : IPolicy
 
     public int ActionCount { get; } = actionCount;
 
-    /// <summary>Whether sampling keeps each step's hidden activations for <see cref="Gradients(TrajectoryBatch, Tensor, ReadOnlySpan{double})"/>.</summary>
+    /// <summary>Whether sampling keeps each step's hidden activations for <see cref="Gradients(TrajectoryRows, Tensor, ReadOnlySpan{double})"/>.</summary>
     public bool CacheActivations { get; set; }
 
     /// <summary>log π for a batch of encoded states and masks, as a tensor [rows, actions] (with a graph when grad is on).</summary>
@@ -60,18 +60,11 @@ internal sealed class TorchPolicy(Mlp network, int actionCount) : IPolicy
     /// <param name="batch">The batch sampled last.</param>
     /// <param name="features">The batch's encoded states (<see cref="Features"/>).</param>
     /// <param name="coefficients">c_row, one per row (detached: costs, advantages, residuals).</param>
-    public Tensor Gradients(TrajectoryBatch batch, Tensor features, ReadOnlySpan<double> coefficients)
-        => CachedGradients(batch.StepCount, batch.RowActions, batch.RowLogProbabilities, features, coefficients);
-
-    /// <summary>As <see cref="Gradients(TrajectoryBatch, Tensor, ReadOnlySpan{double})"/> for a backward batch sampled
-    /// with this (backward) policy and <see cref="CacheActivations"/> on.</summary>
-    public Tensor Gradients(BackwardTrajectoryBatch batch, Tensor features, ReadOnlySpan<double> coefficients)
-        => CachedGradients(batch.StepCount, batch.RowActions, batch.RowLogProbabilities, features, coefficients);
-
-    private Tensor CachedGradients(int steps, int[] actions, float[] logProbabilities, Tensor features, ReadOnlySpan<double> coefficients)
+    /// <remarks>The batch may be forward (π_F) or backward (a learned π_B that sampled it).</remarks>
+    public Tensor Gradients(TrajectoryRows batch, Tensor features, ReadOnlySpan<double> coefficients)
     {
-        if (coefficients.Length != actions.Length) throw new ArgumentException($"Expected {actions.Length} coefficients, got {coefficients.Length}.", nameof(coefficients));
-        return Gradients(features, TakeCachedActivations(steps, actions.Length), actions, logProbabilities, coefficients);
+        if (coefficients.Length != batch.RowCount) throw new ArgumentException($"Expected {batch.RowCount} coefficients, got {coefficients.Length}.", nameof(coefficients));
+        return Gradients(features, TakeCachedActivations(batch.StepCount, batch.RowCount), batch.RowActions, batch.RowLogProbabilities, coefficients);
     }
 
     /// <summary>The hidden activations cached while sampling a batch of <paramref name="steps"/> steps and
@@ -141,7 +134,7 @@ internal sealed class TorchPolicy(Mlp network, int actionCount) : IPolicy
     public void ClearCache() => _cachedSteps.Clear();
 
     /// <summary>log π_F(a_t|s_t) of every row's action, with the autograd graph: one forward pass over the whole batch.
-    /// (For objectives that need a graph through the policy; the tests check <see cref="Gradients(TrajectoryBatch, Tensor, ReadOnlySpan{double})"/> against it.)</summary>
+    /// (For objectives that need a graph through the policy; the tests check <see cref="Gradients(TrajectoryRows, Tensor, ReadOnlySpan{double})"/> against it.)</summary>
     public Tensor ActionLogProbabilities(TrajectoryBatch batch)
     {
         int rows = batch.RowCount;
