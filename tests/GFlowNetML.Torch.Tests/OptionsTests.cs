@@ -63,7 +63,118 @@ public sealed class OptionsTests
     {
         foreach (var m in Enum.GetValues<TrainingMethod>()) Assert.AreEqual(m, TrainingMethodNames.Parse(m.ToName()));
         Assert.AreEqual(TrainingMethod.TrajectoryBalance, TrainingMethodNames.Parse(" TB "));
-        var e = Assert.ThrowsExactly<ArgumentException>(() => TrainingMethodNames.Parse("db"));
-        StringAssert.Contains(e.Message, "rl-u, tb");
+        Assert.AreEqual(TrainingMethod.SubTrajectoryBalance, TrainingMethodNames.Parse("SubTB"));
+        Assert.AreEqual("rl-u, rl-b, rl-g, rl-t, tb, db, subtb, fm", TrainingMethodNames.Allowed);
+        var e = Assert.ThrowsExactly<ArgumentException>(() => TrainingMethodNames.Parse("ppo"));
+        StringAssert.Contains(e.Message, "rl-u, rl-b, rl-g, rl-t, tb, db, subtb, fm");
+        Assert.ThrowsExactly<ArgumentException>(() => TrainingMethodNames.Parse("tb-b"), "variant names are not method names");
+    }
+
+    [TestMethod]
+    public void EveryVariantNameRoundTripsAndUnknownVariantsListTheAllowedOnes()
+    {
+        Assert.AreEqual("rl-u, rl-b, rl-g, rl-t, rl-t-b, tb, tb-b, db, db-b, subtb, subtb-b, fm", TrainingMethodNames.AllowedVariants);
+        foreach (string name in TrainingMethodNames.AllowedVariants.Split(", "))
+        {
+            var (method, learnBackward) = TrainingMethodNames.ParseVariant(name);
+            Assert.AreEqual(name, method.ToVariantName(learnBackward), name);
+            Assert.AreEqual(name.EndsWith("-b") || method.AlwaysLearnsBackward(), learnBackward, name);
+            Assert.AreEqual((method, learnBackward), TrainingMethodNames.ParseVariant(" " + name.ToUpperInvariant() + " "), "case and spaces are ignored");
+            // The options a variant stands for are valid and give the learned P_B the name promises.
+            var options = new GFlowNetTrainerOptions { Method = method, LearnBackwardPolicy = learnBackward && !method.AlwaysLearnsBackward() };
+            options.Validate();
+            Assert.AreEqual(learnBackward, options.UsesLearnedBackward, name);
+        }
+        foreach (string bad in new[] { "rl-u-b", "fm-b", "rl-b-b", "tb-u", "" })
+        {
+            var e = Assert.ThrowsExactly<ArgumentException>(() => TrainingMethodNames.ParseVariant(bad), bad);
+            StringAssert.Contains(e.Message, TrainingMethodNames.AllowedVariants);
+        }
+    }
+
+    [TestMethod]
+    [DataRow(TrainingMethod.PolicyGradientUniform)]
+    [DataRow(TrainingMethod.FlowMatching)]
+    public void ALearnedBackwardPolicyIsRefusedWhereTheMethodFixesAUniformOne(TrainingMethod method)
+    {
+        var o = new GFlowNetTrainerOptions { Method = method, LearnBackwardPolicy = true };
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(o.Validate);
+        Assert.AreEqual(nameof(GFlowNetTrainerOptions.LearnBackwardPolicy), e.ParamName);
+        StringAssert.Contains(e.Message, nameof(GFlowNetTrainerOptions.LearnBackwardPolicy));
+        StringAssert.Contains(e.Message, method.ToName());
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new GFlowNetTrainer(TestRuns.Grid(4), o));
+    }
+
+    [TestMethod]
+    [DataRow(TrainingMethod.PolicyGradientBackward)]
+    [DataRow(TrainingMethod.PolicyGradientGuided)]
+    [DataRow(TrainingMethod.TrustRegion)]
+    [DataRow(TrainingMethod.TrajectoryBalance)]
+    [DataRow(TrainingMethod.DetailedBalance)]
+    [DataRow(TrainingMethod.SubTrajectoryBalance)]
+    public void ALearnedBackwardPolicyIsAcceptedWhereTheMethodAllowsOne(TrainingMethod method)
+    {
+        var o = new GFlowNetTrainerOptions { Method = method, LearnBackwardPolicy = true };
+        o.Validate();
+        Assert.IsTrue(o.UsesLearnedBackward);
+        Assert.AreEqual(method.AlwaysLearnsBackward(), new GFlowNetTrainerOptions { Method = method }.UsesLearnedBackward);
+    }
+
+    [TestMethod]
+    [DataRow(nameof(GFlowNetTrainerOptions.SubTrajectoryLambda), 0.0, "in (0, 1]")]
+    [DataRow(nameof(GFlowNetTrainerOptions.SubTrajectoryLambda), 1.5, "in (0, 1]")]
+    [DataRow(nameof(GFlowNetTrainerOptions.SubTrajectoryLambda), double.NaN, "in (0, 1]")]
+    [DataRow(nameof(GFlowNetTrainerOptions.TrustRegionDelta), 0.0, "a finite number greater than 0")]
+    [DataRow(nameof(GFlowNetTrainerOptions.TrustRegionDelta), double.NaN, "a finite number greater than 0")]
+    [DataRow(nameof(GFlowNetTrainerOptions.TrustRegionDelta), double.PositiveInfinity, "a finite number greater than 0")]
+    [DataRow(nameof(GFlowNetTrainerOptions.BackwardLambda), -0.1, "in [0, 1]")]
+    [DataRow(nameof(GFlowNetTrainerOptions.BackwardLambda), 1.1, "in [0, 1]")]
+    public void InvalidNewRealOptionIsNamedWithItsAllowedValues(string option, double value, string allowed)
+    {
+        var o = new GFlowNetTrainerOptions();
+        typeof(GFlowNetTrainerOptions).GetProperty(option)!.SetValue(o, value);
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(o.Validate);
+        Assert.AreEqual(option, e.ParamName);
+        StringAssert.Contains(e.Message, $"{option} must be {allowed}");
+    }
+
+    [TestMethod]
+    [DataRow(nameof(GFlowNetTrainerOptions.ConjugateGradientIterations))]
+    [DataRow(nameof(GFlowNetTrainerOptions.LineSearchSteps))]
+    public void InvalidTrustRegionCountIsNamedWithItsAllowedValues(string option)
+    {
+        var o = new GFlowNetTrainerOptions { Method = TrainingMethod.TrustRegion };
+        typeof(GFlowNetTrainerOptions).GetProperty(option)!.SetValue(o, 0);
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(o.Validate);
+        Assert.AreEqual(option, e.ParamName);
+        StringAssert.Contains(e.Message, $"{option} must be at least 1; got 0");
+    }
+
+    [TestMethod]
+    [DataRow(TrainingMethod.PolicyGradientBackward)]
+    [DataRow(TrainingMethod.PolicyGradientGuided)]
+    [DataRow(TrainingMethod.TrustRegion)]
+    public void EveryPolicyGradientMethodRefusesExplorationNoise(TrainingMethod method)
+    {
+        var o = new GFlowNetTrainerOptions { Method = method, EpsilonStart = 0.1 };
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(o.Validate);
+        Assert.AreEqual(nameof(GFlowNetTrainerOptions.EpsilonStart), e.ParamName);
+        StringAssert.Contains(e.Message, "on-policy");
+        StringAssert.Contains(e.Message, method.ToName());
+        foreach (var valueBased in new[] { TrainingMethod.DetailedBalance, TrainingMethod.SubTrajectoryBalance, TrainingMethod.FlowMatching })
+            new GFlowNetTrainerOptions { Method = valueBased, EpsilonStart = 0.1 }.Validate();
+    }
+
+    [TestMethod]
+    public void NewOptionDefaultsAreThePapers()
+    {
+        var o = new GFlowNetTrainerOptions();
+        Assert.IsFalse(o.LearnBackwardPolicy);
+        Assert.AreEqual(1.0, o.BackwardLambda);
+        Assert.AreEqual(0.9, o.SubTrajectoryLambda);
+        Assert.AreEqual(0.01, o.TrustRegionDelta);
+        Assert.AreEqual(10, o.ConjugateGradientIterations);
+        Assert.AreEqual(20, o.LineSearchSteps);
+        Assert.IsFalse(o.UsesLearnedBackward);
     }
 }

@@ -21,7 +21,7 @@ internal sealed class TrajectoryBalanceObjective(TrainingContext context) : Bala
         for (int row = 0; row < rows; row++)
         {
             dPF[row] = 2 * residuals[batch.RowTrajectory[row]] / size;
-            dPB[row] = -dPF[row];
+            if (batch.RowNext[row] >= 0) dPB[row] = -dPF[row]; // the exit has no backward step
         }
         return new Gradient(residuals.Average(d => d * d), dPF, dPB, [], 2 * residuals.Average());
     }
