@@ -15,7 +15,8 @@ internal static class CompareCommand
                          [--iterations 2000] [--batch-size 128] [--eval-every 10] [--threads 1] [--parallel 1]
                          [--hidden-layers 4] [--hidden-width 256] [--critic-layers 2] [--critic-width 256]
         Trains every method with every seed (0..N-1 for --seeds N) on one environment, each run with the same budget of
-        --iterations × --batch-size trajectories, --parallel runs at a time (each with --threads torch threads), and writes
+        --iterations × --batch-size trajectories, --parallel runs at a time (each with --threads torch threads; with
+        --parallel above 1 every run is a 'gflownet train' child process writing into DIR/runs/METHOD-seedK), and writes
         DIR/compare.json (per method and seed: exact total variation, Jensen-Shannon divergence and |log Z - log Z*|
         against trajectories, and seconds; a summary over the seeds) and DIR/compare.png (mean exact total variation
         against trajectories, log scale), then prints the final values as mean ± std over the seeds.
@@ -35,9 +36,20 @@ internal static class CompareCommand
         console.MarkupLineInterpolated($"[bold]compare[/] {string.Join(", ", settings.Methods.Select(m => m.Name))} on {environment.Description}");
         console.MarkupLineInterpolated($"seeds {string.Join(", ", settings.Seeds)}; {t.Iterations} iterations × {t.BatchSize} trajectories = {settings.TrajectoryBudget} trajectories per run; {total} runs, {settings.Parallel} at a time");
 
-        var (runs, completed) = console.Profile.Capabilities.Interactive
-            ? RunWithProgressBars(settings, console, cancellationToken)
-            : RunWithLog(settings, console, cancellationToken);
+        IReadOnlyList<FinishedRun> runs;
+        bool completed;
+        try
+        {
+            (runs, completed) = console.Profile.Capabilities.Interactive
+                ? RunWithProgressBars(settings, console, cancellationToken)
+                : RunWithLog(settings, console, cancellationToken);
+        }
+        catch (CompareRunFailedException e)
+        {
+            // A run's child process failed (--parallel > 1); the others were killed. Their folders stay under DIR/runs.
+            Console.Error.WriteLine($"gflownet compare: {e.Message}");
+            return 1;
+        }
 
         var summaries = settings.Methods
             .Select(m => MethodSummary.Of(m, [.. runs.Where(r => r.Run.Method == m)]))
@@ -96,18 +108,19 @@ internal static class CompareCommand
                     },
                     Progress = (run, p) =>
                     {
-                        ProgressTask bar;
-                        lock (gate) bar = bars[run.Index];
+                        ProgressTask? bar;
+                        lock (gate)
+                            if (!bars.TryGetValue(run.Index, out bar)) return;
                         bar.Value = p.Iteration;
-                        if (p.LatestEvaluation is { } e && p.LatestEvaluation.Iteration == p.Iteration)
-                            bar.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{RunName(run)}  exact TV {e.ExactTotalVariation:F4}"));
+                        if (p.ExactTotalVariation is { } tv)
+                            bar.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{RunName(run)}  exact TV {tv:F4}"));
                     },
                     Finished = (run, count) =>
                     {
                         lock (gate)
                         {
                             console.WriteLine($"[{count}/{total}] {Describe(run)}");
-                            ctx.RemoveTask(bars[run.Run.Index]);
+                            if (bars.Remove(run.Run.Index, out var bar)) ctx.RemoveTask(bar);
                             overall.Increment(1);
                             overall.Description = $"runs finished: {count}/{total}";
                         }
