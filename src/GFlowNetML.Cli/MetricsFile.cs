@@ -9,7 +9,7 @@ internal static class MetricsFile
 {
     public const string FileName = "metrics.json";
 
-    public static void Write(string directory, TrainingResult result, string environment, TrainingMethod method, long seed, bool learnBackward = false)
+    public static void Write(string directory, TrainingResult result, string environment, TrainingMethod method, long seed, bool learnBackward = false, string? guide = null)
     {
         var f = result.Final;
         var root = new JsonObject
@@ -17,6 +17,7 @@ internal static class MetricsFile
             ["environment"] = environment,
             ["method"] = method.ToVariantName(learnBackward),
             ["learnedBackwardPolicy"] = learnBackward || method.AlwaysLearnsBackward(),
+            ["guide"] = guide,
             ["seed"] = seed,
             ["completed"] = result.Completed,
             ["final"] = new JsonObject

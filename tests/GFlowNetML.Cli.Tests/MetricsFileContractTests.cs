@@ -27,6 +27,34 @@ public sealed class MetricsFileContractTests
     public void DeleteDir() => CliHarness.DeleteQuietly(_dir);
 
     [TestMethod]
+    [DataRow("rl-u", "", "rl-u", false, null)]
+    [DataRow("rl-b", "", "rl-b", true, null)]
+    [DataRow("rl-g", "", "rl-g", true, "hypergrid-no-exit-below-r0")]
+    [DataRow("rl-t", "", "rl-t", false, null)]
+    [DataRow("rl-t", "--learn-backward", "rl-t-b", true, null)]
+    [DataRow("tb", "--learn-backward", "tb-b", true, null)]
+    [DataRow("db", "", "db", false, null)]
+    [DataRow("subtb", "--learn-backward", "subtb-b", true, null)]
+    [DataRow("fm", "", "fm", false, null)]
+    public void EveryMethodRecordsItsVariantNameBackwardPolicyAndGuide(string method, string flag, string name, bool learned, string? guide)
+    {
+        string outDir = Path.Combine(_dir, name);
+        string[] extra = flag.Length > 0 ? [flag] : [];
+        var result = CliHarness.RunInProcess(["train", "--ndim", "2", "--height", "3", "--method", method, .. extra, "--iterations", "4",
+            "--batch-size", "8", "--eval-every", "2", "--out", outDir, .. CliHarness.SmallNetworks]);
+
+        Assert.AreEqual(0, result.ExitCode, result.ToString());
+        Assert.AreEqual("", result.StdErr);
+        Assert.StartsWith(name + (guide is null ? " on " : $" (guide {guide}) on "), result.StdOut);
+        var metrics = Metrics.Read(outDir);
+        Assert.AreEqual(name, (string?)metrics["method"]);
+        Assert.AreEqual(learned, (bool?)metrics["learnedBackwardPolicy"]);
+        Assert.AreEqual(guide, (string?)metrics["guide"]);
+        double tv = Metrics.Number(metrics["final"]!["exactTotalVariation"], "final.exactTotalVariation");
+        Assert.IsTrue(tv >= 0 && tv <= 1, $"exact TV {tv} lies in [0, 1]");
+    }
+
+    [TestMethod]
     [DataRow("rl-u")]
     [DataRow("tb")]
     public void SmallRunWritesTheContractedMetrics(string method)

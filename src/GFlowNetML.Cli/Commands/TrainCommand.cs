@@ -50,7 +50,8 @@ internal static class TrainCommand
         var options = trainer.Options;
         if (trainer.Iteration > options.Iterations)
             throw new UsageException($"--iterations must be at least the checkpoint's iteration ({trainer.Iteration}); got {options.Iterations}.");
-        console.MarkupLineInterpolated($"[bold]{options.Method.ToVariantName(options.LearnBackwardPolicy)}[/] on {env.Description}: {options.Iterations} iterations × {options.BatchSize} trajectories, seed {options.Seed}{(resume is null ? "" : $", resumed at iteration {trainer.Iteration}")}");
+        string guide = trainer.Guide is null ? "" : $" (guide {trainer.Guide.Name})";
+        console.MarkupLineInterpolated($"[bold]{options.Method.ToVariantName(options.LearnBackwardPolicy)}[/]{guide} on {env.Description}: {options.Iterations} iterations × {options.BatchSize} trajectories, seed {options.Seed}{(resume is null ? "" : $", resumed at iteration {trainer.Iteration}")}");
 
         TrainingResult result = console.Profile.Capabilities.Interactive
             ? TrainWithProgressBar(trainer, console, cancellationToken)
@@ -58,7 +59,7 @@ internal static class TrainCommand
 
         // A final checkpoint (also after Ctrl+C), so that a later --resume continues from exactly here.
         if (options.CheckpointEvery > 0) trainer.SaveCheckpoint(options.CheckpointDirectory!);
-        MetricsFile.Write(outDir, result, env.Description, options.Method, options.Seed, options.LearnBackwardPolicy);
+        MetricsFile.Write(outDir, result, env.Description, options.Method, options.Seed, options.LearnBackwardPolicy, trainer.Guide?.Name);
         PrintTable(console, result, options);
         console.MarkupLineInterpolated($"Wrote {Path.Combine(outDir, MetricsFile.FileName)}");
         if (!result.Completed)
