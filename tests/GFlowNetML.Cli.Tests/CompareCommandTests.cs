@@ -114,17 +114,25 @@ public sealed class CompareCommandTests
                 var history = run["history"]!.AsArray();
                 CollectionAssert.AreEqual(new long[] { 0, 80, 160, 240, 320 }, history.Select(h => (long)h!["trajectories"]!).ToArray(), $"{what}: trajectories");
                 CollectionAssert.AreEqual(new long[] { 0, 5, 10, 15, 20 }, history.Select(h => (long)h!["iteration"]!).ToArray(), $"{what}: iterations");
-                double lastSeconds = 0;
+                double lastSeconds = 0, trueLogZ = (double)root["trueLogZ"]!;
+                long lastModes = 0;
                 foreach (var h in history)
                 {
                     double tv = Metrics.Number(h!["exactTotalVariation"], $"{what}: TV"), jsd = Metrics.Number(h["jensenShannon"], $"{what}: JSD");
                     double logZError = Metrics.Number(h["logZError"], $"{what}: logZError"), seconds = Metrics.Number(h["seconds"], $"{what}: seconds");
+                    double logZ = Metrics.Number(h["logZ"], $"{what}: logZ");
+                    long modes = (long)h["modesFound"]!;
                     Assert.IsTrue(tv is >= 0 and <= 1, $"{what}: exact TV {tv} outside [0, 1]");
                     Assert.IsTrue(jsd >= 0 && jsd <= Math.Log(2) + 1e-12, $"{what}: JSD {jsd} outside [0, ln 2]");
-                    Assert.IsGreaterThanOrEqualTo(0.0, logZError);
+                    Assert.AreEqual(Math.Abs(logZ - trueLogZ), logZError, $"{what}: logZError is |logZ - trueLogZ| exactly, against the file's one log Z*");
                     Assert.IsGreaterThanOrEqualTo(lastSeconds, seconds, $"{what}: seconds never decrease");
+                    Assert.IsGreaterThanOrEqualTo(lastModes, modes, $"{what}: modes found never decrease");
                     lastSeconds = seconds;
+                    lastModes = modes;
                 }
+                Assert.AreEqual(0.0, (double)history[0]!["logZ"]!, 1e-6, "log Z starts at 0");
+                Assert.AreEqual((long)history[^1]!["modesFound"]!, (long)run["final"]!["modesFound"]!, $"{what}: final modes found are the last evaluation's");
+                Assert.AreEqual((double)history[^1]!["logZ"]!, (double)run["final"]!["logZ"]!, $"{what}: final log Z is the last evaluation's");
                 Assert.AreEqual(TrueLogZ, Metrics.Number(history[0]!["logZError"], "logZError at 0"), 1e-6, "log Z starts at 0");
 
                 var final = run["final"]!.AsObject();
@@ -464,7 +472,7 @@ public sealed class CompareCommandTests
         Assert.AreEqual("", result.StdErr);
         foreach (var option in new[] { "--env hypergrid", "--ndim", "--height", "--r0", "--out DIR", "--methods rl-u,rl-b,rl-g,rl-t,tb,db,subtb,fm",
                      "--seeds 3", "--seed-list", "--iterations 2000", "--batch-size 128", "--eval-every 10", "--threads 1", "--parallel 1",
-                     "--hidden-layers", "--critic-width", TrainingMethodNames.AllowedVariants })
+                     "--hidden-layers", "--critic-width", TrainingMethodNames.AllowedVariants, "gflownet compare --merge DIR1,DIR2,... --out DIR" })
             Assert.Contains(option, result.StdOut);
     }
 
@@ -550,5 +558,343 @@ public sealed class CompareCommandTests
         Assert.AreEqual(2, result.ExitCode, result.ToString());
         Assert.HasCount(1, result.ErrorLines, result.StdErr);
         Assert.StartsWith($"gflownet compare: --out '{outDir}' is not a writable folder", result.ErrorLines[0]);
+    }
+
+    // ---- compare --merge ----------------------------------------------------------------------------------------------
+
+    private static string[] PartArgs(string outDir, string methods, string seedList)
+    {
+        var args = CompareArgs(outDir).ToList();
+        args[args.IndexOf("--methods") + 1] = methods;
+        args.RemoveRange(args.IndexOf("--seeds"), 2);
+        args.AddRange(["--seed-list", seedList]);
+        return [.. args];
+    }
+
+    /// <summary>A copy of compare.json without wall-clock values and without how its runs were made (threads, parallel,
+    /// the inputs of a merge).</summary>
+    private static JsonObject WithoutRunSettings(JsonObject compare)
+    {
+        var copy = WithoutTimes(compare);
+        Assert.IsTrue(copy.Remove("threads"));
+        copy.Remove("mergedFrom");
+        return copy;
+    }
+
+    private static void AssertSameLines(string expected, string actual, string what)
+    {
+        string[] e = expected.Split('\n'), a = actual.Split('\n');
+        int line = 0;
+        while (line < e.Length && line < a.Length && e[line] == a[line]) line++;
+        if (line < e.Length || line < a.Length)
+            Assert.Fail($"{what} differ at line {line + 1}: expected '{(line < e.Length ? e[line].Trim() : "<end>")}', got '{(line < a.Length ? a[line].Trim() : "<end>")}'.");
+    }
+
+    [TestMethod]
+    public void MergeOfSeparateComparisonsIsTheComparisonOfAllTheirRuns()
+    {
+        var sequential = Sequential();
+        // The four runs of the shared comparison, made by three separate ones, given out of the standard order.
+        string a = Path.Combine(_dir, "rlu-1"), b = Path.Combine(_dir, "tb-0-1"), c = Path.Combine(_dir, "rlu-0"), merged = Path.Combine(_dir, "merged");
+        foreach (var (dir, methods, seeds) in new[] { (a, "rl-u", "1"), (b, "tb", "0,1"), (c, "rl-u", "0") })
+        {
+            var part = CliHarness.RunInProcess(PartArgs(dir, methods, seeds));
+            Assert.AreEqual(0, part.ExitCode, part.ToString());
+        }
+
+        var result = CliHarness.RunInProcess("compare", "--merge", $"{a},{b},{c}", "--out", merged);
+
+        Assert.AreEqual(0, result.ExitCode, result.ToString());
+        Assert.AreEqual("", result.StdErr);
+        var json = ReadCompare(merged);
+        AssertSameLines(Metrics.Canonical(WithoutRunSettings(sequential)), Metrics.Canonical(WithoutRunSettings(json)),
+            "the merge and one comparison of all the runs (without times, threads, parallel and mergedFrom)");
+        Assert.AreEqual(1, (long)json["threads"]!);
+        Assert.AreEqual(1, (long)json["parallel"]!);
+        var inputs = json["mergedFrom"]!.AsArray();
+        CollectionAssert.AreEqual(new[] { a, b, c }, inputs.Select(i => (string)i!["directory"]!).ToArray(), "mergedFrom: every input, in the order given");
+        Assert.IsTrue(inputs.All(i => (long)i!["threads"]! == 1 && (long)i["parallel"]! == 1));
+
+        // The plot, the table and what was read.
+        byte[] png = File.ReadAllBytes(Path.Combine(merged, "compare.png"));
+        CollectionAssert.AreEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4], "PNG signature");
+        Assert.AreEqual(ComparePlot.Width, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)), "width");
+        Assert.IsGreaterThan(10_000, png.Length);
+        CollectionAssert.AreEquivalent(new[] { "compare.json", "compare.png" }, Directory.GetFiles(merged).Select(Path.GetFileName).ToArray());
+        string output = result.StdOut;
+        Assert.Contains("compare --merge of 3 comparisons: rl-u, tb on hypergrid(ndim=2, height=4, r0=0.01, r1=0.5, r2=2)", output);
+        Assert.Contains("4 of 4 planned runs finished", output);
+        Assert.Contains($"'{b}': tb seeds 0, 1 (--threads 1, --parallel 1)", output);
+        foreach (var method in json["methods"]!.AsArray())
+        {
+            var tv = method!["summary"]!["finalExactTotalVariation"]!;
+            string cell = string.Create(CultureInfo.InvariantCulture, $"{(double)tv["mean"]!:F4} ± {(double)tv["std"]!:F4}");
+            Assert.IsTrue(output.Split('\n').Any(l => l.Contains($" {method["name"]} ") && l.Contains(cell)), $"the table row of {method["name"]} shows {cell}:\n{output}");
+        }
+        Assert.Contains("trajectories to TV<0.05", output);
+        Assert.Contains("ms/iteration was measured in 3 separate comparisons", output);
+        Assert.Contains($"Wrote {Path.Combine(merged, "compare.json")}", output);
+        Assert.Contains($"Wrote {Path.Combine(merged, "compare.png")}", output);
+
+        // A merge is itself an input: merging it again (alone) gives the same file but for its mergedFrom.
+        string again = Path.Combine(_dir, "again");
+        var second = CliHarness.RunInProcess("compare", "--merge", merged, "--out", again);
+        Assert.AreEqual(0, second.ExitCode, second.ToString());
+        var nested = ReadCompare(again);
+        AssertSameLines(Metrics.Canonical(WithoutRunSettings(json)), Metrics.Canonical(WithoutRunSettings(nested)), "a merge of a merge");
+        Assert.AreEqual(3, nested["mergedFrom"]![0]!["mergedFrom"]!.AsArray().Count, "the inputs of the merged input are kept");
+    }
+
+    [TestMethod]
+    public void ReadingAndWritingCompareJsonGivesTheSameBytes()
+    {
+        Sequential();
+        string path = Path.Combine(_sequentialDir, "compare.json");
+
+        var contents = CompareFile.Read(path);
+        CompareFile.Write(_dir, contents.Header, Summaries(contents));
+
+        CollectionAssert.AreEqual(File.ReadAllBytes(path), File.ReadAllBytes(Path.Combine(_dir, "compare.json")), "compare.json read and written again");
+        var h = contents.Header;
+        Assert.AreEqual("hypergrid(ndim=2, height=4, r0=0.01, r1=0.5, r2=2)", h.Environment);
+        Assert.AreEqual((Iterations, BatchSize, EvalEvery, 1, 1, 4, true), (h.Iterations, h.BatchSize, h.EvalEvery, h.Threads, h.Parallel, h.RunsPlanned, h.Completed));
+        Assert.AreEqual(new CompareNetworks(4, 32, 2, 32), h.Networks);
+        CollectionAssert.AreEqual(Seeds, h.Seeds.ToArray());
+        Assert.IsNull(h.MergedFrom);
+        CollectionAssert.AreEqual(Methods, contents.Methods.Select(m => m.Name).ToArray());
+        CollectionAssert.AreEqual(new[] { ("rl-u", 0L), ("rl-u", 1L), ("tb", 0L), ("tb", 1L) }, contents.Runs.Select(r => (r.Run.Method.Name, r.Run.Seed)).ToArray());
+        foreach (var run in contents.Runs)
+        {
+            Assert.HasCount(5, run.Result.History);
+            Assert.AreEqual(run.Result.History[^1] with { Seconds = run.Result.Final.Seconds }, run.Result.Final, "final is the last evaluation");
+            Assert.IsTrue(run.Result.History.All(e => e.TrueLogZ == h.TrueLogZ), "every evaluation's log Z* is the file's");
+        }
+    }
+
+    private static List<MethodSummary> Summaries(CompareContents contents)
+        => [.. contents.Methods.Select(m => MethodSummary.Of(m, [.. contents.Runs.Where(r => r.Run.Method == m)]))];
+
+    private static MethodVariant Variant(string name)
+    {
+        var (method, learnBackward) = TrainingMethodNames.ParseVariant(name);
+        return new MethodVariant(method.ToVariantName(learnBackward), method, learnBackward);
+    }
+
+    /// <summary>A made-up finished run with awkward numbers: NaN Jensen–Shannon values and log Z, thirds, negative zero.</summary>
+    private static FinishedRun SyntheticRun(string method, long seed, double trueLogZ)
+    {
+        var history = Enumerable.Range(0, 4).Select(i => new EvaluationRecord(i * 5L, i * 80L, 0.7 / (i + 1) + seed / 3.0 * 1e-3,
+            i == 2 ? double.NaN : 0.1 / 3 / (i + 1), i == 1 ? double.NaN : i == 0 ? -0.0 : 0.3 * i - 1.0 / 7, trueLogZ, i + (int)Math.Abs(seed), 0.25 * i + 1.0 / 3)).ToList();
+        return new FinishedRun(new PlannedRun(0, Variant(method), seed), new TrainingResult(history[^1] with { Seconds = 2.0 / 3 }, history, true));
+    }
+
+    private static CompareHeader SyntheticHeader(IReadOnlyList<long> seeds, int runsPlanned, bool completed, int parallel = 1) => new()
+    {
+        Environment = "hypergrid(ndim=2, height=4, r0=0.01, r1=0.5, r2=2)", TrueLogZ = TrueLogZ, Iterations = 15, BatchSize = 16, EvalEvery = 5,
+        Seeds = seeds, Threads = 2, Parallel = parallel, Networks = new CompareNetworks(4, 32, 2, 32), Completed = completed, RunsPlanned = runsPlanned,
+    };
+
+    [TestMethod]
+    public void NonFiniteValuesMergedFromAndUnfinishedComparisonsReadBackExactly()
+    {
+        var methods = new[] { Variant("tb-b"), Variant("rl-u"), Variant("fm") }; // fm: planned, never finished
+        var runs = new[] { SyntheticRun("tb-b", 7, TrueLogZ), SyntheticRun("tb-b", -2, TrueLogZ), SyntheticRun("rl-u", 7, TrueLogZ) };
+        var header = SyntheticHeader([7, -2], 6, completed: false) with
+        {
+            MergedFrom = [new MergedInput("/x/a", 1, 4), new MergedInput("/x/b", 2, 1, [new MergedInput("/y/c", 3, 1)])],
+        };
+        var summaries = methods.Select(m => MethodSummary.Of(m, [.. runs.Where(r => r.Run.Method == m)])).ToList();
+        CompareFile.Write(_dir, header, summaries);
+        string path = Path.Combine(_dir, "compare.json");
+        byte[] written = File.ReadAllBytes(path);
+        StringAssert.Contains(Encoding.UTF8.GetString(written), "\"jensenShannon\": null");
+
+        var contents = CompareFile.Read(path);
+
+        Assert.AreEqual(header.MergedFrom[1].MergedFrom![0], contents.Header.MergedFrom![1].MergedFrom![0]);
+        Assert.AreEqual(header with { MergedFrom = null }, contents.Header with { MergedFrom = null, Seeds = header.Seeds });
+        CollectionAssert.AreEqual(new long[] { 7, -2 }, contents.Header.Seeds.ToArray(), "seeds in file order");
+        CollectionAssert.AreEqual(new[] { "tb-b", "rl-u", "fm" }, contents.Methods.Select(m => m.Name).ToArray(), "file order, with a method without runs");
+        Assert.HasCount(3, contents.Runs);
+        for (int i = 0; i < runs.Length; i++)
+        {
+            Assert.AreEqual(runs[i].Run with { Index = i }, contents.Runs[i].Run);
+            Assert.AreEqual(runs[i].Result.Final, contents.Runs[i].Result.Final, "NaN reads back as NaN");
+            CollectionAssert.AreEqual(runs[i].Result.History.ToArray(), contents.Runs[i].Result.History.ToArray());
+        }
+        Assert.IsTrue(double.IsNegative(contents.Runs[0].Result.History[0].LogZ), "-0 stays -0");
+        string again = Path.Combine(_dir, "again");
+        Directory.CreateDirectory(again);
+        CompareFile.Write(again, contents.Header, Summaries(contents));
+        CollectionAssert.AreEqual(written, File.ReadAllBytes(Path.Combine(again, "compare.json")));
+    }
+
+    [TestMethod]
+    public void MergePutsMethodsInTheStandardOrderSeedsAscendingAndAddsUpThePlan()
+    {
+        var first = new MergeInput("one", new CompareContents(SyntheticHeader([3, 1], 4, completed: false, parallel: 4),
+            [Variant("fm"), Variant("tb-b")], [SyntheticRun("fm", 3, TrueLogZ), SyntheticRun("tb-b", 1, TrueLogZ)]));
+        var second = new MergeInput("two", new CompareContents(SyntheticHeader([2], 3, completed: true) with { TrueLogZ = TrueLogZ + 1e-15 },
+            [Variant("rl-t-b"), Variant("rl-u"), Variant("tb-b")],
+            [SyntheticRun("rl-t-b", 2, TrueLogZ + 1e-15), SyntheticRun("rl-u", 2, TrueLogZ + 1e-15), SyntheticRun("tb-b", 2, TrueLogZ + 1e-15)]));
+
+        var merged = CompareMerge.Merge([first, second]);
+
+        CollectionAssert.AreEqual(new[] { "rl-u", "rl-t-b", "tb-b", "fm" }, merged.Methods.Select(m => m.Name).ToArray());
+        CollectionAssert.AreEqual(new[] { ("rl-u", 2L), ("rl-t-b", 2L), ("tb-b", 1L), ("tb-b", 2L), ("fm", 3L) },
+            merged.Runs.Select(r => (r.Run.Method.Name, r.Run.Seed)).ToArray());
+        CollectionAssert.AreEqual(new[] { 0, 1, 2, 3, 4 }, merged.Runs.Select(r => r.Run.Index).ToArray());
+        var h = merged.Header;
+        CollectionAssert.AreEqual(new long[] { 1, 2, 3 }, h.Seeds.ToArray());
+        Assert.AreEqual(7, h.RunsPlanned);
+        Assert.IsFalse(h.Completed, "one input was stopped early");
+        Assert.AreEqual((2, 4), (h.Threads, h.Parallel), "the first input's");
+        Assert.AreEqual(TrueLogZ, h.TrueLogZ);
+        Assert.IsTrue(merged.Runs.SelectMany(r => r.Result.History.Append(r.Result.Final)).All(e => e.TrueLogZ == TrueLogZ), "one log Z* in the merge");
+        CollectionAssert.AreEqual(new[] { (Path.GetFullPath("one"), 2, 4), (Path.GetFullPath("two"), 2, 1) },
+            h.MergedFrom!.Select(i => (i.Directory, i.Threads, i.Parallel)).ToArray());
+    }
+
+    /// <summary>Writes a copy of the shared comparison's compare.json into <paramref name="directory"/>, changed by
+    /// <paramref name="change"/>.</summary>
+    private static string CopyOfSequential(string directory, Action<JsonObject>? change = null)
+    {
+        var json = Sequential();
+        change?.Invoke(json);
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, "compare.json"), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        return directory;
+    }
+
+    [TestMethod]
+    [DataRow("iterations", "500", "'{b}' was run with --iterations 500, '{a}' with 20.")]
+    [DataRow("batchSize", "8", "'{b}' was run with --batch-size 8, '{a}' with 16.")]
+    [DataRow("evalEvery", "4", "'{b}' was run with --eval-every 4, '{a}' with 5.")]
+    [DataRow("networks.hiddenLayers", "3", "'{b}' was run with --hidden-layers 3, '{a}' with 4.")]
+    [DataRow("networks.hiddenWidth", "64", "'{b}' was run with --hidden-width 64, '{a}' with 32.")]
+    [DataRow("networks.criticLayers", "1", "'{b}' was run with --critic-layers 1, '{a}' with 2.")]
+    [DataRow("networks.criticWidth", "16", "'{b}' was run with --critic-width 16, '{a}' with 32.")]
+    [DataRow("environment", "\"hypergrid(ndim=2, height=8, r0=0.01, r1=0.5, r2=2)\"",
+        "'{b}' was run on hypergrid(ndim=2, height=8, r0=0.01, r1=0.5, r2=2), '{a}' on hypergrid(ndim=2, height=4, r0=0.01, r1=0.5, r2=2).")]
+    public void IncompatibleInputsAreOneLineNamingTheSettingAndBothValues(string key, string value, string message)
+    {
+        string b = CopyOfSequential(Path.Combine(_dir, "b"), json =>
+        {
+            var target = key.StartsWith("networks.", StringComparison.Ordinal) ? json["networks"]!.AsObject() : json;
+            target[key.Replace("networks.", "", StringComparison.Ordinal)] = JsonNode.Parse(value);
+            json["trajectoryBudget"] = (long)json["iterations"]! * (long)json["batchSize"]!;
+        });
+        string outDir = Path.Combine(_dir, "out");
+
+        var result = CliHarness.RunInProcess("compare", "--merge", $"{_sequentialDir},{b}", "--out", outDir);
+
+        AssertOneLineUsageError(result, "--merge: " + message.Replace("{a}", _sequentialDir, StringComparison.Ordinal).Replace("{b}", b, StringComparison.Ordinal), outDir);
+    }
+
+    [TestMethod]
+    public void ARunInTwoInputsIsAnErrorNamingItAndBothInputs()
+    {
+        // Only tb seed 1 of the shared comparison, in a second folder.
+        string b = CopyOfSequential(Path.Combine(_dir, "b"), json =>
+        {
+            var methods = json["methods"]!.AsArray();
+            methods.RemoveAt(0);
+            methods[0]!["runs"]!.AsArray().RemoveAt(0);
+            json["runsFinished"] = 1;
+        });
+        string outDir = Path.Combine(_dir, "out");
+
+        var result = CliHarness.RunInProcess("compare", "--merge", $"{_sequentialDir},{b}", "--out", outDir);
+
+        AssertOneLineUsageError(result, $"--merge: tb seed 1 is in both '{_sequentialDir}' and '{b}'.", outDir);
+    }
+
+    [TestMethod]
+    public void AnInputStoppedEarlyIsMergedAndMakesTheMergeIncomplete()
+    {
+        // As a comparison cancelled after its first run: rl-u seed 0 of the planned 4.
+        string a = CopyOfSequential(Path.Combine(_dir, "a"), json =>
+        {
+            json["methods"]![0]!["runs"]!.AsArray().RemoveAt(1);
+            json["methods"]![1]!["runs"]!.AsArray().Clear();
+            json["completed"] = false;
+            json["runsFinished"] = 1;
+        });
+        // tb alone, seeds 0 and 1, complete.
+        string b = CopyOfSequential(Path.Combine(_dir, "b"), json =>
+        {
+            json["methods"]!.AsArray().RemoveAt(0);
+            json["runsPlanned"] = 2;
+            json["runsFinished"] = 2;
+        });
+        string outDir = Path.Combine(_dir, "out");
+
+        var result = CliHarness.RunInProcess("compare", "--merge", $"{a},{b}", "--out", outDir);
+
+        Assert.AreEqual(0, result.ExitCode, result.ToString());
+        var json = ReadCompare(outDir);
+        Assert.IsFalse((bool)json["completed"]!);
+        Assert.AreEqual(6, (long)json["runsPlanned"]!, "the sum of the inputs' plans");
+        Assert.AreEqual(3, (long)json["runsFinished"]!);
+        CollectionAssert.AreEqual(new[] { 1, 2 }, json["methods"]!.AsArray().Select(m => m!["runs"]!.AsArray().Count).ToArray());
+        Assert.Contains($"'{a}': rl-u seed 0 (--threads 1, --parallel 1, stopped early: 1 of 4 planned runs finished)", result.StdOut);
+        Assert.Contains($"Incomplete: 3 of 6 planned runs finished ('{a}' stopped early)", result.StdOut);
+    }
+
+    [TestMethod]
+    public void AMissingOrMalformedCompareJsonIsAnErrorNamingTheFile()
+    {
+        string outDir = Path.Combine(_dir, "out"), empty = Path.Combine(_dir, "empty");
+        Directory.CreateDirectory(empty);
+        string Merge(string input)
+        {
+            var result = CliHarness.RunInProcess("compare", "--merge", $"{_sequentialDir},{input}", "--out", outDir);
+            Assert.AreEqual(2, result.ExitCode, result.ToString());
+            Assert.HasCount(1, result.ErrorLines, result.StdErr);
+            Assert.IsFalse(Directory.Exists(outDir), "a rejected merge must not create its --out folder");
+            return result.ErrorLines[0];
+        }
+
+        Assert.AreEqual($"gflownet compare: --merge: '{Path.Combine(empty, "compare.json")}' does not exist; --merge takes folders written by 'gflownet compare --out'.", Merge(empty));
+
+        string broken = Path.Combine(_dir, "broken");
+        Directory.CreateDirectory(broken);
+        File.WriteAllText(Path.Combine(broken, "compare.json"), "{\"environment\": ");
+        Assert.StartsWith($"gflownet compare: --merge: '{Path.Combine(broken, "compare.json")}' is not a valid compare.json: it is not JSON (", Merge(broken));
+
+        string old = CopyOfSequential(Path.Combine(_dir, "old"), json =>
+        {
+            foreach (var run in json["methods"]!.AsArray().SelectMany(m => m!["runs"]!.AsArray()))
+                foreach (var h in run!["history"]!.AsArray())
+                {
+                    h!.AsObject().Remove("logZ");
+                    h.AsObject().Remove("modesFound");
+                }
+        });
+        Assert.AreEqual($"gflownet compare: --merge: '{Path.Combine(old, "compare.json")}' is not a valid compare.json: methods[0].runs[0].history[0]: 'logZ' is missing (written by a gflownet older than 'compare --merge', whose history records hold only logZError).", Merge(old));
+
+        string wrong = CopyOfSequential(Path.Combine(_dir, "wrong"), json => json["methods"]![1]!["runs"]![0]!["seed"] = "zero");
+        Assert.AreEqual($"gflownet compare: --merge: '{Path.Combine(wrong, "compare.json")}' is not a valid compare.json: 'methods[1].runs[0].seed' is not an integer.", Merge(wrong));
+    }
+
+    [TestMethod]
+    public void MergeTakesOnlyOutAndNeverWritesIntoAnInput()
+    {
+        string outDir = Path.Combine(_dir, "out"), a = Path.Combine(_dir, "a"), b = Path.Combine(_dir, "b");
+
+        AssertOneLineUsageError(CliHarness.RunInProcess("compare", "--merge", $"{a},{b}", "--out", outDir, "--methods", "tb"),
+            "--methods cannot be used with --merge; allowed there: --merge, --out.", outDir);
+        AssertOneLineUsageError(CliHarness.RunInProcess("compare", "--merge", $"{a},{b}", "--out", outDir, "--iterations", "20"),
+            "--iterations cannot be used with --merge; allowed there: --merge, --out.", outDir);
+        AssertOneLineUsageError(CliHarness.RunInProcess("compare", "--merge", $"{a},{b}"),
+            "--out is required: the folder the merged compare.json and compare.png are written to.", outDir);
+        AssertOneLineUsageError(CliHarness.RunInProcess("compare", "--merge", $"{a},,{b}", "--out", outDir),
+            $"--merge must be a comma-separated list of folders written by 'gflownet compare --out', e.g. runs/a,runs/b; got an empty name in '{a},,{b}'.", outDir);
+        AssertOneLineUsageError(CliHarness.RunInProcess("compare", "--merge", $"{a},{b},{a}/", "--out", outDir),
+            $"--merge names '{a}/' twice.", outDir);
+
+        var result = CliHarness.RunInProcess("compare", "--merge", $"{_sequentialDir},{a}", "--out", _sequentialDir + "/");
+        Assert.AreEqual(2, result.ExitCode, result.ToString());
+        Assert.AreEqual($"gflownet compare: --out '{_sequentialDir}/' is one of the --merge folders; write the merged comparison to another folder, so that no input is overwritten.", result.StdErr.Trim());
     }
 }

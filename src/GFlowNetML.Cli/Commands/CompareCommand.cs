@@ -6,7 +6,8 @@ using Spectre.Console;
 namespace GFlowNetML.Cli.Commands;
 
 /// <summary><c>gflownet compare</c>: trains a list of methods over several seeds on one environment with the same
-/// trajectory budget, writes compare.json and compare.png, and prints a table of final values over the seeds.</summary>
+/// trajectory budget, writes compare.json and compare.png, and prints a table of final values over the seeds; with
+/// <c>--merge</c>, combines comparisons run separately into one (<see cref="CompareMerge"/>).</summary>
 internal static class CompareCommand
 {
     public static string Help => $"""
@@ -14,17 +15,24 @@ internal static class CompareCommand
                          [--methods {CompareSettings.DefaultMethods}] [--seeds 3 | --seed-list 0,5,7]
                          [--iterations 2000] [--batch-size 128] [--eval-every 10] [--threads 1] [--parallel 1]
                          [--hidden-layers 4] [--hidden-width 256] [--critic-layers 2] [--critic-width 256]
+        gflownet compare --merge DIR1,DIR2,... --out DIR
         Trains every method with every seed (0..N-1 for --seeds N) on one environment, each run with the same budget of
         --iterations × --batch-size trajectories, --parallel runs at a time (each with --threads torch threads; with
         --parallel above 1 every run is a 'gflownet train' child process writing into DIR/runs/METHOD-seedK), and writes
-        DIR/compare.json (per method and seed: exact total variation, Jensen-Shannon divergence and |log Z - log Z*|
-        against trajectories, and seconds; a summary over the seeds) and DIR/compare.png (mean exact total variation
-        against trajectories, log scale), then prints the final values as mean ± std over the seeds.
+        DIR/compare.json (per method and seed: exact total variation, Jensen-Shannon divergence, log Z, |log Z - log Z*|
+        and modes found against trajectories, and seconds; a summary over the seeds) and DIR/compare.png (mean exact total
+        variation against trajectories, log scale), then prints the final values as mean ± std over the seeds.
         Methods: {TrainingMethodNames.AllowedVariants} (-b: learned backward policy).
+        --merge combines comparisons run separately (in several processes or on several machines, e.g. the RL-T seeds on
+        one and the other methods on another) into one: it reads every DIRk/compare.json, checks that they were run on the
+        same environment with the same --iterations, --batch-size, --eval-every and network sizes and that no (method,
+        seed) run is in two of them, and writes DIR/compare.json and DIR/compare.png and prints the table as one comparison
+        of all their runs would (methods in the order above, seeds ascending). DIR must not be one of the inputs.
         """;
 
     public static int Run(ArgumentReader args, IAnsiConsole console, CancellationToken cancellationToken)
     {
+        if (args.Has("merge")) return Merge(args, console);
         var settings = CompareSettings.Parse(args);
         TorchRuntime.Configure(settings.Threads);
         CompareRunner.EnsureTrainable(settings);
@@ -51,11 +59,13 @@ internal static class CompareCommand
             return 1;
         }
 
+        // One log Z* for the whole file: every |log Z - log Z*| is taken against it (so that compare.json reads back exactly).
+        double trueLogZ = environment.LogPartition ?? runs.FirstOrDefault()?.Result.Final.TrueLogZ ?? double.NaN;
+        runs = [.. runs.Select(r => r.WithTrueLogZ(trueLogZ))];
         var summaries = settings.Methods
             .Select(m => MethodSummary.Of(m, [.. runs.Where(r => r.Run.Method == m)]))
             .ToList();
-        double trueLogZ = environment.LogPartition ?? runs.FirstOrDefault()?.Result.Final.TrueLogZ ?? double.NaN;
-        CompareFile.Write(settings, environment.Description, trueLogZ, summaries, total, completed);
+        CompareFile.Write(settings.OutDirectory, CompareHeader.Of(settings, environment.Description, trueLogZ, total, completed), summaries);
         string? plot = ComparePlot.Write(settings.OutDirectory, environment.Description, summaries, settings.Seeds.Count);
 
         PrintTable(console, summaries);
@@ -68,6 +78,45 @@ internal static class CompareCommand
             console.MarkupLineInterpolated($"[yellow]Stopped early (cancelled): {runs.Count} of {total} runs finished; compare.json and the table hold those.[/]");
             return 130;
         }
+        return 0;
+    }
+
+    /// <summary><c>compare --merge DIR1,DIR2,… --out DIR</c> (<see cref="CompareMerge"/>): writes the merged compare.json
+    /// and compare.png and prints the table, as one comparison of all the inputs' runs would.</summary>
+    private static int Merge(ArgumentReader args, IAnsiConsole console)
+    {
+        args.EnsureOnly(CompareMerge.OptionNames, "--merge");
+        string outDirectory = args.String("out") ?? throw new UsageException("--out is required: the folder the merged compare.json and compare.png are written to.");
+        var directories = CompareMerge.ParseDirectories(args.String("merge")!, outDirectory);
+        var inputs = directories.Select(CompareMerge.Read).ToList();
+        var merged = CompareMerge.Merge(inputs);
+        EnsureWritable(outDirectory);
+
+        var h = merged.Header;
+        console.MarkupLineInterpolated($"[bold]compare --merge[/] of {inputs.Count} comparisons: {string.Join(", ", merged.Methods.Select(m => m.Name))} on {h.Environment}");
+        console.MarkupLineInterpolated($"seeds {string.Join(", ", h.Seeds)}; {h.Iterations} iterations × {h.BatchSize} trajectories = {h.TrajectoryBudget} trajectories per run; {merged.Runs.Count} of {h.RunsPlanned} planned runs finished");
+        foreach (var input in inputs)
+        {
+            var c = input.Contents;
+            string runs = c.Runs.Count == 0 ? "no runs" : string.Join("; ", c.Runs.GroupBy(r => r.Run.Method.Name)
+                .Select(g => $"{g.Key} seed{(g.Count() > 1 ? "s" : "")} {string.Join(", ", g.Select(r => r.Run.Seed))}"));
+            string state = c.Header.Completed ? "" : $", stopped early: {c.Runs.Count} of {c.Header.RunsPlanned} planned runs finished";
+            console.MarkupLineInterpolated($"  '{input.Directory}': {runs} (--threads {c.Header.Threads}, --parallel {c.Header.Parallel}{state})");
+        }
+
+        var summaries = merged.Methods
+            .Select(m => MethodSummary.Of(m, [.. merged.Runs.Where(r => r.Run.Method == m)]))
+            .ToList();
+        CompareFile.Write(outDirectory, h, summaries);
+        string? plot = ComparePlot.Write(outDirectory, h.Environment, summaries, h.Seeds.Count);
+
+        PrintTable(console, summaries);
+        if (inputs.Count > 1)
+            console.MarkupLineInterpolated($"[yellow]Note:[/] ms/iteration was measured in {inputs.Count} separate comparisons, perhaps on different machines.");
+        console.MarkupLineInterpolated($"Wrote {Path.Combine(outDirectory, CompareFile.FileName)}");
+        if (plot is not null) console.MarkupLineInterpolated($"Wrote {plot}");
+        if (!h.Completed)
+            console.MarkupLineInterpolated($"[yellow]Incomplete: {merged.Runs.Count} of {h.RunsPlanned} planned runs finished ({string.Join(", ", inputs.Where(i => !i.Contents.Header.Completed).Select(i => $"'{i.Directory}'"))} stopped early); compare.json (\"completed\": false) and the table hold those.[/]");
         return 0;
     }
 

@@ -20,6 +20,18 @@ internal sealed record FinishedRun(PlannedRun Run, TrainingResult Result)
 
     /// <summary>Milliseconds per training iteration: <see cref="Seconds"/> over the iterations.</summary>
     public double MsPerIteration => Result.Final.Iteration > 0 ? 1000 * Result.Final.Seconds / Result.Final.Iteration : double.NaN;
+
+    /// <summary>This run with <paramref name="trueLogZ"/> as the log Z* of every evaluation, so that all the
+    /// |log Z − log Z*| of a comparison are taken against one value (the trainer's is its state space's log-sum-exp of
+    /// the rewards, which may differ from the environment's closed form in the last bits).</summary>
+    public FinishedRun WithTrueLogZ(double trueLogZ) => this with
+    {
+        Result = Result with
+        {
+            Final = Result.Final with { TrueLogZ = trueLogZ },
+            History = [.. Result.History.Select(h => h with { TrueLogZ = trueLogZ })],
+        },
+    };
 }
 
 /// <summary>Progress of one run.</summary>

@@ -18,7 +18,7 @@ internal sealed class CompareSettings
     public static readonly string[] OptionNames =
     [
         .. EnvironmentSettings.OptionNames, "methods", "seeds", "seed-list", "iterations", "batch-size", "eval-every",
-        "threads", "parallel", "out", .. TrainSettings.NetworkOptionNames,
+        "threads", "parallel", "out", .. TrainSettings.NetworkOptionNames, "merge",
     ];
 
     public required EnvironmentSettings Environment { get; init; }
