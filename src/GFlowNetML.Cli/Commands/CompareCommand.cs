@@ -36,7 +36,7 @@ internal static class CompareCommand
         var settings = CompareSettings.Parse(args);
         TorchRuntime.Configure(settings.Threads);
         CompareRunner.EnsureTrainable(settings);
-        EnsureWritable(settings.OutDirectory);
+        OutputFolder.EnsureWritable(settings.OutDirectory);
 
         var environment = settings.Environment.CreateEnvironment();
         int total = settings.Methods.Count * settings.Seeds.Count;
@@ -90,7 +90,7 @@ internal static class CompareCommand
         var directories = CompareMerge.ParseDirectories(args.String("merge")!, outDirectory);
         var inputs = directories.Select(CompareMerge.Read).ToList();
         var merged = CompareMerge.Merge(inputs);
-        EnsureWritable(outDirectory);
+        OutputFolder.EnsureWritable(outDirectory);
 
         var h = merged.Header;
         console.MarkupLineInterpolated($"[bold]compare --merge[/] of {inputs.Count} comparisons: {string.Join(", ", merged.Methods.Select(m => m.Name))} on {h.Environment}");
@@ -223,21 +223,6 @@ internal static class CompareCommand
             if (!double.IsFinite(v.Mean)) return "n/a";
             string mean = v.Mean.ToString(format, CultureInfo.InvariantCulture);
             return double.IsFinite(v.Std) ? $"{mean} ± {v.Std.ToString(format, CultureInfo.InvariantCulture)}" : mean;
-        }
-    }
-
-    private static void EnsureWritable(string directory)
-    {
-        try
-        {
-            Directory.CreateDirectory(directory);
-            string probe = Path.Combine(directory, $".write-test-{Environment.ProcessId}");
-            File.WriteAllText(probe, "");
-            File.Delete(probe);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new UsageException($"--out '{directory}' is not a writable folder: {e.Message}");
         }
     }
 }

@@ -37,7 +37,7 @@ internal static class TrainCommand
         {
             settings = TrainSettings.Parse(args);
             outDir = args.String("out") ?? throw new UsageException("--out is required: the folder metrics.json is written to.");
-            EnsureWritable(outDir);
+            OutputFolder.EnsureWritable(outDir);
             if (settings.Trainer.CheckpointEvery > 0) settings.Trainer.CheckpointDirectory = Path.GetFullPath(outDir);
             settings.Save(outDir);
         }
@@ -79,7 +79,7 @@ internal static class TrainCommand
             {
                 var task = ctx.AddTask(Describe(trainer.History.LastOrDefault()), maxValue: trainer.Options.Iterations);
                 task.Value = trainer.Iteration;
-                result = trainer.Train(new SyncProgress(p =>
+                result = trainer.Train(new SyncProgress<TrainingProgress>(p =>
                 {
                     task.Value = p.Iteration;
                     task.Description = Describe(p.LatestEvaluation);
@@ -91,7 +91,7 @@ internal static class TrainCommand
     private static TrainingResult TrainWithLog(GFlowNetTrainer trainer, IAnsiConsole console, CancellationToken token)
     {
         long total = trainer.Options.Iterations, step = Math.Max(1, total / 10), nextPrint = trainer.Iteration + step;
-        return trainer.Train(new SyncProgress(p =>
+        return trainer.Train(new SyncProgress<TrainingProgress>(p =>
         {
             if (p.Iteration < nextPrint && p.Iteration != total) return;
             nextPrint = p.Iteration + step;
@@ -124,26 +124,5 @@ internal static class TrainCommand
         console.Write(table);
 
         static string F(double v, string format) => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "n/a";
-    }
-
-    private static void EnsureWritable(string directory)
-    {
-        try
-        {
-            Directory.CreateDirectory(directory);
-            string probe = Path.Combine(directory, $".write-test-{Environment.ProcessId}");
-            File.WriteAllText(probe, "");
-            File.Delete(probe);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new UsageException($"--out '{directory}' is not a writable folder: {e.Message}");
-        }
-    }
-
-    /// <summary>An <see cref="IProgress{T}"/> that calls back on the training thread (no synchronisation context).</summary>
-    private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 }

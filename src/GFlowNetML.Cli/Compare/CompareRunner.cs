@@ -156,16 +156,10 @@ internal sealed class CompareRunner(CompareSettings settings)
         using var trainer = new GFlowNetTrainer(environment, settings.OptionsFor(run.Method, run.Seed));
         Started?.Invoke(run);
         var progress = Progress is { } report
-            ? new SyncProgress(p => report(run, new RunProgress(p.Iteration,
+            ? new SyncProgress<TrainingProgress>(p => report(run, new RunProgress(p.Iteration,
                 p.LatestEvaluation is { } e && e.Iteration == p.Iteration ? e.ExactTotalVariation : null)))
             : null;
         var result = trainer.Train(progress, cancellationToken);
         return result.Completed ? new FinishedRun(run, result) : null;
-    }
-
-    /// <summary>An <see cref="IProgress{T}"/> that calls back on the training thread (no synchronisation context).</summary>
-    private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 }
