@@ -37,5 +37,4 @@ public abstract class GFlowNetGuide
     public virtual void Observe(ReadOnlySpan<int> terminalStates, ReadOnlySpan<double> logRewards)
     {
     }
-
 }

@@ -53,7 +53,7 @@ internal sealed class BackwardPolicyGradient : IDisposable
         finally { policy.CacheActivations = false; }
         if (batch.RowCount == 0) { policy.ClearCache(); LastBackwardObjective = 0; return; }
 
-        int rows = batch.RowCount, size = batch.Size, actions = env.ActionCount, width = env.StateWidth;
+        int rows = batch.RowCount, size = batch.Size;
         var costs = BackwardCosts(batch);
         var features = TensorData.FromSpan(batch.RowFeatures, rows, env.EncodingWidth);
         var hidden = new List<Tensor>();
