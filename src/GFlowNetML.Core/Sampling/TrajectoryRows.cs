@@ -72,4 +72,12 @@ public abstract class TrajectoryRows
 
     /// <summary>log π(a|s) of the action each row took, under the sampling policy (without exploration noise).</summary>
     public float ActionLogProbability(int row) => RowLogProbabilities[row * ActionWidth + RowActions[row]];
+
+    /// <summary><see cref="ActionLogProbability"/> of every row, in row order.</summary>
+    public float[] ActionLogProbabilities()
+    {
+        var result = new float[RowCount];
+        for (int row = 0; row < result.Length; row++) result[row] = ActionLogProbability(row);
+        return result;
+    }
 }

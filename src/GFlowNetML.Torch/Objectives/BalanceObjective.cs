@@ -59,8 +59,7 @@ internal abstract class BalanceObjective : TrainingObjective
     {
         int rows = batch.RowCount, size = batch.Size;
         var features = TorchPolicy.Features(batch);
-        var logPF = new double[rows];
-        for (int row = 0; row < rows; row++) logPF[row] = batch.ActionLogProbability(row);
+        var logPF = Array.ConvertAll(batch.ActionLogProbabilities(), v => (double)v);
         double[] logPB = _backward.Evaluate(batch, features, forGradient: true);
         var flowHidden = new List<Tensor>();
         double[] logF = [];

@@ -47,8 +47,7 @@ internal class PolicyGradientObjective : TrainingObjective
     public override double Update(TrajectoryBatch batch)
     {
         int rows = batch.RowCount, size = batch.Size;
-        var logPF = new float[rows];
-        for (int row = 0; row < rows; row++) logPF[row] = batch.ActionLogProbability(row);
+        var logPF = batch.ActionLogProbabilities();
         var features = TorchPolicy.Features(batch);
         double[] logPB = _backward.Evaluate(batch, features);
         double logZ = Context.LogZ.detach().item<float>();
