@@ -22,6 +22,13 @@ public abstract class GFlowNetEnvironment
     /// <c>hypergrid(ndim=2, height=8, r0=0.01, r1=0.5, r2=2)</c>; checkpoints use it to refuse a mismatched environment.</summary>
     public virtual string Description => Name;
 
+    /// <summary>
+    /// The parameters that, with <see cref="Name"/>, recreate this environment through <see cref="EnvironmentCatalog.Create"/>
+    /// (invariant-culture strings, e.g. <c>ndim → 2</c>), or <c>null</c> when it cannot be recreated from a description
+    /// (for example a reward given as a delegate). Sampler model files store them.
+    /// </summary>
+    public virtual IReadOnlyDictionary<string, string>? Parameters => null;
+
     /// <summary>The number of integers that make up one state.</summary>
     public abstract int StateWidth { get; }
 

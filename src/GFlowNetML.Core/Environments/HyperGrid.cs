@@ -86,6 +86,10 @@ public sealed class HyperGrid : GFlowNetEnvironment
     public override string Description => FormattableString.Invariant($"hypergrid(ndim={Dimensions}, height={Height}, r0={R0:R}, r1={R1:R}, r2={R2:R})");
 
     /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, string> Parameters => EnvironmentCatalog.Invariant(
+        ("ndim", Dimensions), ("height", Height), ("r0", R0), ("r1", R1), ("r2", R2));
+
+    /// <inheritdoc/>
     public override int StateWidth => Dimensions;
 
     /// <inheritdoc/>
