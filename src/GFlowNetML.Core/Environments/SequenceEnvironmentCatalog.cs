@@ -1,0 +1,48 @@
+using GFlowNetML.Rewards;
+
+namespace GFlowNetML.Environments;
+
+// The catalog side of the sequence environment: recreating it from its parameters.
+public sealed partial class SequenceEnvironment
+{
+    /// <summary>
+    /// Recreates a sequence environment from parameters (the catalog's factory for <c>sequence</c>). Every key is optional:
+    /// <c>tokens</c> (4), <c>length</c> (8), <c>action-model</c> (<c>write-any-blank</c>), <c>reward</c> (<c>synthetic</c>
+    /// with <c>motifs</c> (4) and <c>seed</c> (0); or <c>table</c> with <c>path</c>, a CSV file), and the transform
+    /// <c>alpha</c> (3), <c>r-min</c> (1e-3), <c>max-reward</c> (10), <c>mode-fraction</c> (0.005), <c>alphabet</c>.
+    /// </summary>
+    internal static SequenceEnvironment FromParameters(EnvironmentCatalog.ParameterReader p)
+    {
+        int tokens = OptionalInt(p, "tokens", 4), length = OptionalInt(p, "length", 8);
+        var model = ParseActionModel(p.Optional("action-model") ?? ActionModelName(SequenceActionModel.WriteAnyBlank));
+        var defaults = new SequenceTableOptions();
+        var options = new SequenceTableOptions
+        {
+            Alpha = OptionalDouble(p, "alpha", defaults.Alpha),
+            MinimumScore = OptionalDouble(p, "r-min", defaults.MinimumScore),
+            MaxReward = OptionalDouble(p, "max-reward", defaults.MaxReward),
+            ModeFraction = OptionalDouble(p, "mode-fraction", defaults.ModeFraction),
+            Alphabet = p.Optional("alphabet"),
+        };
+        string kind = p.Optional("reward") ?? SyntheticBindingLandscape.Kind;
+        SequenceReward reward;
+        if (kind == SyntheticBindingLandscape.Kind)
+        {
+            long seed = p.Optional("seed") is null ? 0 : p.Long("seed");
+            reward = new SyntheticBindingLandscape(tokens, length, OptionalInt(p, "motifs", SyntheticBindingLandscape.DefaultMotifs), seed).ToTable(options);
+        }
+        else if (kind == "table")
+        {
+            var table = SequenceRewardTable.ReadCsv(p.String("path"), tokens, options);
+            if (p.Optional("length") is not null && table.Length != length)
+                throw new ArgumentException($"The 'sequence' parameter 'length' is {length}, but the sequences of {p.String("path")} have length {table.Length}.", "parameters");
+            reward = table;
+        }
+        else throw new ArgumentException($"The 'sequence' parameter 'reward' must be 'synthetic' or 'table'; got '{kind}'.", "parameters");
+        return new SequenceEnvironment(reward, model);
+    }
+
+    private static int OptionalInt(EnvironmentCatalog.ParameterReader p, string key, int fallback) => p.Optional(key) is null ? fallback : p.Int(key);
+
+    private static double OptionalDouble(EnvironmentCatalog.ParameterReader p, string key, double fallback) => p.Optional(key) is null ? fallback : p.Double(key);
+}

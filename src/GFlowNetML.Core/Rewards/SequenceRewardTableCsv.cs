@@ -1,0 +1,91 @@
+using System.Globalization;
+
+namespace GFlowNetML.Rewards;
+
+// The CSV side of the table: reading `sequence,score` files and writing them.
+public sealed partial class SequenceRewardTable
+{
+    /// <summary>The header line <see cref="WriteCsv"/> writes.</summary>
+    public const string CsvHeader = "sequence,score";
+
+    /// <summary>
+    /// Reads a table from a CSV file: a header line (e.g. <c>sequence,score</c>; its names are not checked, but its second
+    /// field must not be a number), then one <c>sequence,score</c> line per sequence, the sequence spelled with the alphabet
+    /// and the score an invariant-culture number (blank lines are skipped). The length L is that of the first sequence.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="tokens">The number of tokens K; the alphabet (the options' or the default, <c>ACGT</c> for K = 4) must have K characters.</param>
+    /// <param name="options">The transform and modes; <c>null</c> for the defaults (TFBind8's).</param>
+    /// <returns>A table whose <see cref="SequenceReward.Parameters"/> name the file (<c>reward=table</c>, <c>path</c>), so the
+    /// environment can be recreated from a model file while the file stays where it is.</returns>
+    /// <exception cref="InvalidDataException">A line is malformed, a score is NaN, negative or infinite, a sequence has the wrong
+    /// length, an unknown character or a duplicate, or a sequence is missing; the message names the line number and the sequence.</exception>
+    public static SequenceRewardTable ReadCsv(string path, int tokens, SequenceTableOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        options ??= new SequenceTableOptions();
+        options.Validate();
+        string alphabet = SequenceText.Resolve(options.Alphabet, tokens, nameof(options.Alphabet));
+        SequenceScoreCollector? rows = null;
+        int[] sequence = [];
+        int lineNumber = 0;
+        string Where(int line) => $"line {line} of {path}";
+        foreach (string line in File.ReadLines(path))
+        {
+            lineNumber++;
+            if (lineNumber == 1)
+            {
+                string[] header = line.Split(',');
+                if (header.Length != 2 || double.TryParse(header[1].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                    throw new InvalidDataException($"{Where(1)}: expected a header line such as '{CsvHeader}'; got '{line}'.");
+                continue;
+            }
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            string[] fields = line.Split(',');
+            if (fields.Length != 2)
+                throw new InvalidDataException($"{Where(lineNumber)}: expected two fields 'sequence,score'; got '{line}'.");
+            string text = fields[0].Trim(), scoreText = fields[1].Trim();
+            if (rows is null)
+            {
+                if (text.Length == 0) throw new InvalidDataException($"{Where(lineNumber)}: the sequence is empty.");
+                rows = new SequenceScoreCollector(tokens, text.Length, alphabet, Where, m => new InvalidDataException(m));
+                sequence = new int[text.Length];
+            }
+            if (text.Length != rows.Length)
+                throw new InvalidDataException($"{Where(lineNumber)}: the sequence '{text}' has {text.Length} characters; the table's sequences have {rows.Length} (the length of the first row).");
+            if (SequenceText.TryParse(text, alphabet, sequence) is string error)
+                throw new InvalidDataException($"{Where(lineNumber)}: {error}.");
+            if (!double.TryParse(scoreText, NumberStyles.Float, CultureInfo.InvariantCulture, out double score))
+                throw new InvalidDataException($"{Where(lineNumber)}: the score '{scoreText}' of {text} is not a number.");
+            rows.Add(sequence, score, lineNumber);
+        }
+        if (lineNumber == 0) throw new InvalidDataException($"The file {path} is empty; expected a header line '{CsvHeader}' and one line per sequence.");
+        if (rows is null) throw new InvalidDataException($"The file {path} has a header but no rows.");
+        rows.CheckComplete();
+        return new SequenceRewardTable(rows, options, new TableSource("table", [("path", Path.GetFullPath(path))]));
+    }
+
+    /// <summary>Writes the raw scores as CSV (<see cref="CsvHeader"/>, then one <c>sequence,score</c> line per sequence in
+    /// lexicographic order, scores round-trip in the invariant culture): the format <see cref="ReadCsv"/> reads.</summary>
+    public void WriteCsv(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var writer = new StreamWriter(path);
+        WriteCsvRows(writer, Tokens, Length, Alphabet, _scores);
+    }
+
+    internal static void WriteCsvRows(TextWriter writer, int tokens, int length, string alphabet, ReadOnlySpan<double> scores)
+    {
+        writer.Write(CsvHeader);
+        writer.Write('\n');
+        var sequence = new int[length];
+        for (int i = 0; i < scores.Length; i++)
+        {
+            SequenceText.FromIndex(i, tokens, sequence);
+            writer.Write(SequenceText.Format(sequence, alphabet));
+            writer.Write(',');
+            writer.Write(scores[i].ToString("R", CultureInfo.InvariantCulture));
+            writer.Write('\n');
+        }
+    }
+}
