@@ -11,6 +11,11 @@ public static class EnvironmentCatalog
     private static readonly Dictionary<string, Func<ParameterReader, GFlowNetEnvironment>> Factories = new(StringComparer.Ordinal)
     {
         ["hypergrid"] = p => new HyperGrid(p.Int("ndim"), p.Int("height"), p.Double("r0"), p.Double("r1"), p.Double("r2")),
+        ["sequence"] = SequenceEnvironment.FromParameters,
+        ["dag"] = DagEnvironment.FromCatalog,
+        ["bitseq"] = p => p.Optional("codes") is string codes
+            ? new BitSequence(p.Int("word"), codes.Split(','), p.Double("temperature"), p.Int("mode-radius"))
+            : new BitSequence(p.Int("bits"), p.Int("word"), p.Int("codebook"), p.Double("temperature"), p.Long("seed"), p.Int("mode-radius")),
     };
 
     /// <summary>The names of the environments <see cref="Create"/> knows.</summary>
