@@ -1,15 +1,20 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using GFlowNetML.Evaluation;
 using GFlowNetML.Torch.Training;
 
 namespace GFlowNetML.Cli;
 
-/// <summary>Writes <c>metrics.json</c>: <c>{"final": {…}, "history": [{…}, …]}</c> plus a description of the run.</summary>
+/// <summary>Writes <c>metrics.json</c>: <c>{"final": {…}, "history": [{…}, …]}</c> plus a description of the run.
+/// <c>"evaluation"</c> says whether the metrics are exact (enumerable spaces: total variation, JSD) or sampled (top-k reward,
+/// unique modes, diversity, under each record's <c>"sampled"</c>; the exact fields are then null).</summary>
 internal static class MetricsFile
 {
     public const string FileName = "metrics.json";
 
-    public static void Write(string directory, TrainingResult result, string environment, TrainingMethod method, long seed, bool learnBackward = false, string? guide = null)
+    // extra: environment-specific sections added at the top level (e.g. the DAG task's edge marginals).
+    public static void Write(string directory, TrainingResult result, string environment, TrainingMethod method, long seed, bool learnBackward = false, string? guide = null,
+        IReadOnlyDictionary<string, JsonNode?>? extra = null)
     {
         var f = result.Final;
         var root = new JsonObject
@@ -20,6 +25,7 @@ internal static class MetricsFile
             ["guide"] = guide,
             ["seed"] = seed,
             ["completed"] = result.Completed,
+            ["evaluation"] = f.IsExact ? "exact" : "sampled",
             ["final"] = new JsonObject
             {
                 ["iteration"] = f.Iteration,
@@ -30,6 +36,7 @@ internal static class MetricsFile
                 ["modesFound"] = f.ModesFound,
                 ["trajectories"] = f.Trajectories,
                 ["seconds"] = f.Seconds,
+                ["sampled"] = Sampled(f.Sampled),
             },
             ["history"] = new JsonArray(result.History.Select(h => (JsonNode)new JsonObject
             {
@@ -40,12 +47,28 @@ internal static class MetricsFile
                 ["logZ"] = Number(h.LogZ),
                 ["modesFound"] = h.ModesFound,
                 ["seconds"] = h.Seconds,
+                ["sampled"] = Sampled(h.Sampled),
             }).ToArray()),
         };
+        if (extra is not null) foreach (var (key, value) in extra) root[key] = value;
         string path = Path.Combine(directory, FileName), temporary = path + ".tmp";
         File.WriteAllText(temporary, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         File.Move(temporary, path, overwrite: true);
     }
 
-    private static JsonNode? Number(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
+    /// <summary>The sampled metrics of an evaluation on a space too large to enumerate; null for exact evaluations.</summary>
+    private static JsonObject? Sampled(SampledMetrics? m) => m is null ? null : new JsonObject
+    {
+        ["samples"] = m.SampleCount,
+        ["unique"] = m.UniqueCount,
+        ["meanLogReward"] = Number(m.MeanLogReward),
+        ["meanReward"] = Number(m.MeanReward),
+        ["maxReward"] = Number(m.MaxReward),
+        ["topK"] = m.TopK,
+        ["topKMeanReward"] = Number(m.TopKMeanReward),
+        ["uniqueModes"] = m.UniqueModes,
+        ["diversity"] = Number(m.Diversity),
+    };
+
+    internal static JsonNode? Number(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
 }

@@ -19,6 +19,9 @@ namespace GFlowNetML.Cli
               train   train a sampler on a built-in environment and report its exact quality
               bench   time training iterations against the bare matrix-multiplication floor
               compare train several methods over several seeds with one trajectory budget; write a JSON report and a plot
+              export  write the forward policy of a training checkpoint as an ONNX sampler model
+              sample  draw objects from an ONNX sampler model (CUDA or CPU) into a CSV file
+              bench-sampler  samples per second of the ONNX and TorchSharp samplers, and the model load time
 
             Run 'gflownet COMMAND --help' for the options of a command.
             """;
@@ -37,14 +40,18 @@ namespace GFlowNetML.Cli
             }
             string command = args[0];
             var rest = args.Skip(1).ToArray();
-            if (command is not ("train" or "bench" or "compare"))
+            if (command is not ("train" or "bench" or "compare" or "export" or "sample" or "bench-sampler"))
             {
-                Console.Error.WriteLine($"gflownet: unknown command '{command}'; allowed commands: train, bench, compare.");
+                Console.Error.WriteLine($"gflownet: unknown command '{command}'; allowed commands: train, bench, compare, export, sample, bench-sampler.");
                 return 2;
             }
             if (rest.Contains("--help") || rest.Contains("-h"))
             {
-                Console.WriteLine(command switch { "train" => TrainCommand.Help, "bench" => BenchCommand.Help, _ => CompareCommand.Help });
+                Console.WriteLine(command switch
+                {
+                    "train" => TrainCommand.Help, "bench" => BenchCommand.Help, "export" => ExportCommand.Help, "sample" => SampleCommand.Help,
+                    "bench-sampler" => BenchSamplerCommand.Help, _ => CompareCommand.Help,
+                });
                 return 0;
             }
             using var cts = new CancellationTokenSource();
@@ -56,6 +63,9 @@ namespace GFlowNetML.Cli
                 {
                     "train" => TrainCommand.Run(new ArgumentReader(command, rest, TrainSettings.OptionNames, TrainSettings.FlagNames), console, cts.Token),
                     "bench" => BenchCommand.Run(new ArgumentReader(command, rest, BenchCommand.OptionNames), console),
+                    "export" => ExportCommand.Run(new ArgumentReader(command, rest, ExportCommand.OptionNames), console),
+                    "sample" => SampleCommand.Run(new ArgumentReader(command, SampleCommand.Normalize(rest), SampleCommand.OptionNames), console, cts.Token),
+                    "bench-sampler" => BenchSamplerCommand.Run(new ArgumentReader(command, rest, BenchSamplerCommand.OptionNames), console),
                     _ => CompareCommand.Run(new ArgumentReader(command, rest, CompareSettings.OptionNames), console, cts.Token),
                 };
             }

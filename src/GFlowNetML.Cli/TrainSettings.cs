@@ -13,24 +13,16 @@ internal sealed class TrainSettings
 {
     public const string FileName = "run.json";
 
-    /// <summary>The environment options (shared with <c>compare</c>). run.json keeps them as top-level properties
-    /// (<see cref="Env"/> … <see cref="R2"/>), which read and write this object.</summary>
-    [JsonIgnore]
+    /// <summary>The environment options (shared with <c>compare</c>); run.json keeps them as the "environment" object.</summary>
     public EnvironmentSettings Environment { get; set; } = new();
 
-    public string Env { get => Environment.Env; set => Environment.Env = value; }
-    public int Ndim { get => Environment.Ndim; set => Environment.Ndim = value; }
-    public int Height { get => Environment.Height; set => Environment.Height = value; }
-    public double R0 { get => Environment.R0; set => Environment.R0 = value; }
-    public double R1 { get => Environment.R1; set => Environment.R1 = value; }
-    public double R2 { get => Environment.R2; set => Environment.R2 = value; }
     public int Threads { get; set; } = 1;
     public GFlowNetTrainerOptions Trainer { get; set; } = new();
 
     public static readonly string[] OptionNames =
     [
         .. EnvironmentSettings.OptionNames, "method", "iterations", "batch-size", "seed", "eval-every", "out",
-        "checkpoint-every", "resume", "threads", "lr", "lr-logz", "lr-critic", "lambda", "epsilon-start", "epsilon-end",
+        "checkpoint-every", "resume", "threads", "export", "lr", "lr-logz", "lr-critic", "lambda", "epsilon-start", "epsilon-end",
         "epsilon-decay", "hidden-layers", "hidden-width", "critic-layers", "critic-width", "log-reward-clamp",
         "backward-lambda", "subtb-lambda", "delta", "cg-iterations", "line-search-steps",
     ];

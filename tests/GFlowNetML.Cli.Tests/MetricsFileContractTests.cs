@@ -132,10 +132,11 @@ public sealed class MetricsFileContractTests
         Assert.AreEqual(0, result.ExitCode, result.ToString());
         using var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "run.json")));
         var root = run.RootElement;
-        Assert.AreEqual("hypergrid", root.GetProperty("Env").GetString());
-        Assert.AreEqual(3, root.GetProperty("Ndim").GetInt32());
-        Assert.AreEqual(5, root.GetProperty("Height").GetInt32());
-        Assert.AreEqual(0.001, root.GetProperty("R0").GetDouble());
+        var env = root.GetProperty("Environment");
+        Assert.AreEqual("hypergrid", env.GetProperty("Env").GetString());
+        Assert.AreEqual(3, env.GetProperty("Ndim").GetInt32());
+        Assert.AreEqual(5, env.GetProperty("Height").GetInt32());
+        Assert.AreEqual(0.001, env.GetProperty("R0").GetDouble());
         Assert.AreEqual(42, root.GetProperty("Trainer").GetProperty("Seed").GetInt64());
         Assert.AreEqual(32, root.GetProperty("Trainer").GetProperty("PolicyHiddenWidth").GetInt32());
     }

@@ -14,7 +14,8 @@ internal static class TrainCommand
                        [--epsilon-start 0] [--epsilon-end 0] [--epsilon-decay 0.99] [--hidden-layers 4] [--hidden-width 256]
                        [--critic-layers 2] [--critic-width 256] [--log-reward-clamp -12] [--learn-backward]
                        [--backward-lambda 1] [--subtb-lambda 0.9] [--delta 0.01] [--cg-iterations 10] [--line-search-steps 20]
-        gflownet train --resume DIR [--iterations N] [--threads T]
+                       [--export model.onnx]
+        gflownet train --resume DIR [--iterations N] [--threads T] [--export model.onnx]
         """;
 
     public static int Run(ArgumentReader args, IAnsiConsole console, CancellationToken cancellationToken)
@@ -25,7 +26,7 @@ internal static class TrainCommand
         int? extraIterations = null;
         if (resume is not null)
         {
-            args.EnsureOnly(["resume", "iterations", "threads"], "--resume");
+            args.EnsureOnly(["resume", "iterations", "threads", "export"], "--resume");
             outDir = resume;
             settings = TrainSettings.Load(resume);
             if (args.Has("iterations")) extraIterations = args.Int("iterations", 0, 1);
@@ -42,6 +43,8 @@ internal static class TrainCommand
             settings.Save(outDir);
         }
 
+        string? exportPath = args.String("export");
+        if (exportPath is not null) ExportCommand.EnsureWritable(exportPath, "--export");
         TorchRuntime.Configure(settings.Threads);
         var env = settings.CreateEnvironment();
         using var trainer = resume is null
@@ -59,9 +62,12 @@ internal static class TrainCommand
 
         // A final checkpoint (also after Ctrl+C), so that a later --resume continues from exactly here.
         if (options.CheckpointEvery > 0) trainer.SaveCheckpoint(options.CheckpointDirectory!);
-        MetricsFile.Write(outDir, result, env.Description, options.Method, options.Seed, options.LearnBackwardPolicy, trainer.Guide?.Name);
         PrintTable(console, result, options);
+        var extra = new Dictionary<string, System.Text.Json.Nodes.JsonNode?>();
+        if (DagMarginalsReport.Write(console, trainer) is { } marginals) extra["edgeMarginals"] = marginals;
+        MetricsFile.Write(outDir, result, env.Description, options.Method, options.Seed, options.LearnBackwardPolicy, trainer.Guide?.Name, extra);
         console.MarkupLineInterpolated($"Wrote {Path.Combine(outDir, MetricsFile.FileName)}");
+        if (exportPath is not null) ExportCommand.Write(console, Torch.Export.PolicyExport.FromTrainer(trainer, result.Final), env, exportPath);
         if (!result.Completed)
         {
             console.MarkupLine("[yellow]Stopped early (cancelled).[/]");
@@ -101,9 +107,13 @@ internal static class TrainCommand
         }), token);
     }
 
-    private static string Describe(EvaluationRecord? e) => e is null
-        ? "training"
-        : string.Create(CultureInfo.InvariantCulture, $"exact TV {e.ExactTotalVariation:F4}  JSD {e.JensenShannon:F4}  log Z {e.LogZ:F3}");
+    private static string Describe(EvaluationRecord? e) => e switch
+    {
+        null => "training",
+        { Sampled: { } m } => string.Create(CultureInfo.InvariantCulture,
+            $"sampled: top-{m.TopK} mean R {m.TopKMeanReward:G4}  modes {e.ModesFound}  diversity {m.Diversity:F2}  log Z {e.LogZ:F3}"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"exact TV {e.ExactTotalVariation:F4}  JSD {e.JensenShannon:F4}  log Z {e.LogZ:F3}"),
+    };
 
     private static void PrintTable(IAnsiConsole console, TrainingResult result, GFlowNetTrainerOptions options)
     {
@@ -113,8 +123,22 @@ internal static class TrainCommand
         Row("method", options.Method.ToVariantName(options.LearnBackwardPolicy));
         Row("iterations", f.Iteration.ToString(CultureInfo.InvariantCulture));
         Row("trajectories", f.Trajectories.ToString(CultureInfo.InvariantCulture));
-        Row("exact total variation", F(f.ExactTotalVariation, "F5"));
-        Row("Jensen-Shannon (nats)", F(f.JensenShannon, "F5"));
+        Row("evaluation", f.IsExact ? "exact (enumerated space)" : $"sampled ({f.Sampled!.SampleCount} on-policy samples; the space is too large to enumerate)");
+        if (f.Sampled is { } m)
+        {
+            Row("mean reward", F(m.MeanReward, "G5"));
+            Row("mean log reward", F(m.MeanLogReward, "F4"));
+            Row($"top-{m.TopK} mean reward", F(m.TopKMeanReward, "G5"));
+            Row("max reward", F(m.MaxReward, "G5"));
+            Row("unique samples", m.UniqueCount.ToString(CultureInfo.InvariantCulture));
+            Row("unique modes in the sample", m.UniqueModes.ToString(CultureInfo.InvariantCulture));
+            Row($"diversity (top-{m.TopK}, mean Hamming)", F(m.Diversity, "F3"));
+        }
+        else
+        {
+            Row("exact total variation", F(f.ExactTotalVariation, "F5"));
+            Row("Jensen-Shannon (nats)", F(f.JensenShannon, "F5"));
+        }
         Row("log Z", F(f.LogZ, "F5"));
         Row("true log Z", F(f.TrueLogZ, "F5"));
         Row("|log Z - log Z*|", F(Math.Abs(f.LogZ - f.TrueLogZ), "F5"));

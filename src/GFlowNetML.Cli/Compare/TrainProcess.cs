@@ -46,11 +46,7 @@ internal static partial class TrainProcess
     {
         var e = settings.Environment;
         var t = settings.Trainer;
-        var args = new List<string>
-        {
-            "train", "--env", e.Env, "--ndim", I(e.Ndim), "--height", I(e.Height), "--r0", D(e.R0), "--r1", D(e.R1), "--r2", D(e.R2),
-            "--method", run.Method.Method.ToName(),
-        };
+        List<string> args = ["train", .. e.ToArguments(), "--method", run.Method.Method.ToName()];
         // As OptionsFor sets LearnBackwardPolicy: true for the "-b" variants and for RL-B and RL-G, which always learn it.
         if (run.Method.LearnBackward) args.Add("--learn-backward");
         args.AddRange([
@@ -223,7 +219,4 @@ internal static partial class TrainProcess
     private static string Name(PlannedRun run) => $"{run.Method.Name} seed {I(run.Seed)}";
 
     private static string I(long v) => v.ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>The shortest text that parses back to exactly <paramref name="v"/>.</summary>
-    private static string D(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -123,6 +123,8 @@ internal static class CheckpointJson
     public static readonly JsonSerializerOptions Options = new()
     {
         WriteIndented = false,
+        // Sampled evaluations carry NaN in their exact fields (and log Z* is NaN where it is unknown).
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
     };
 }

@@ -1,6 +1,9 @@
+using GFlowNetML.Evaluation;
+
 namespace GFlowNetML.Torch.Training;
 
-/// <summary>One exact evaluation during training.</summary>
+/// <summary>One evaluation during training: exact where the environment enumerates its states (total variation, JSD),
+/// sampled elsewhere (<paramref name="Sampled"/>; the exact fields are then NaN).</summary>
 /// <param name="Iteration">The number of iterations done.</param>
 /// <param name="Trajectories">The number of forward trajectories sampled so far.</param>
 /// <param name="ExactTotalVariation">½·Σ|P_T(x) − R(x)/Z*| of the current policy.</param>
@@ -9,8 +12,14 @@ namespace GFlowNetML.Torch.Training;
 /// <param name="TrueLogZ">The exact log Z*.</param>
 /// <param name="ModesFound">The number of distinct modes among all terminal states sampled so far.</param>
 /// <param name="Seconds">Wall-clock seconds of training so far (across resumes).</param>
+/// <param name="Sampled">The sampled metrics, on environments too large to enumerate; null for exact evaluations.</param>
 public sealed record EvaluationRecord(long Iteration, long Trajectories, double ExactTotalVariation, double JensenShannon,
-    double LogZ, double TrueLogZ, int ModesFound, double Seconds);
+    double LogZ, double TrueLogZ, int ModesFound, double Seconds, SampledMetrics? Sampled = null)
+{
+    /// <summary>Whether this evaluation is exact (over the enumerated space) rather than sampled.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsExact => Sampled is null;
+}
 
 /// <summary>Progress of a training run, reported after every iteration.</summary>
 /// <param name="Iteration">The number of iterations done.</param>

@@ -127,22 +127,20 @@ public sealed class GFlowNetTrainer : IDisposable
     {
         var clock = Stopwatch.StartNew();
         double Seconds() => _secondsBefore + clock.Elapsed.TotalSeconds;
-        if (_history.Count == 0 && _space is not null) _history.Add(Evaluate(Seconds()));
+        if (_history.Count == 0) _history.Add(Evaluate(Seconds()));
         bool completed = true;
         while (Iteration < _options.Iterations)
         {
             if (cancellationToken.IsCancellationRequested) { completed = false; break; }
             double loss = TrainOneIteration();
-            bool evaluate = _space is not null && (Iteration % _options.EvalEvery == 0 || Iteration == _options.Iterations);
+            bool evaluate = Iteration % _options.EvalEvery == 0 || Iteration == _options.Iterations;
             if (evaluate) _history.Add(Evaluate(Seconds()));
             progress?.Report(new TrainingProgress(Iteration, _options.Iterations, Trajectories, loss, _history.LastOrDefault()));
             if (_options.CheckpointEvery > 0 && Iteration % _options.CheckpointEvery == 0)
                 SaveCheckpoint(_options.CheckpointDirectory!, Seconds());
         }
         _secondsBefore = Seconds();
-        var final = _space is null
-            ? new EvaluationRecord(Iteration, Trajectories, double.NaN, double.NaN, LogZ, _env.LogPartition ?? double.NaN, ModesFound, _secondsBefore)
-            : _history[^1].Iteration == Iteration ? _history[^1] with { Seconds = _secondsBefore } : Evaluate(_secondsBefore);
+        var final = _history[^1].Iteration == Iteration ? _history[^1] with { Seconds = _secondsBefore } : Evaluate(_secondsBefore);
         return new TrainingResult(final, _history.ToArray(), completed);
     }
 
@@ -189,11 +187,42 @@ public sealed class GFlowNetTrainer : IDisposable
         return ExactMetrics.Evaluate(_space, _policy.AllLogProbabilities(_space), LogZ);
     }
 
+    /// <summary>The enumerated state space exact evaluation runs on, or null where the environment is too large to enumerate.</summary>
+    public StateSpace? StateSpace => _space;
+
+    /// <summary>The exact terminating distribution P_T of the current policy over <see cref="StateSpace"/>'s terminal states
+    /// (aligned with <see cref="Evaluation.StateSpace.Terminals"/>); requires an enumerable environment.</summary>
+    public double[] TerminatingDistribution()
+    {
+        if (_space is null) throw new NotSupportedException($"Environment '{_env.Name}' cannot enumerate its states, so exact evaluation is not available.");
+        return Evaluation.TerminatingDistribution.Compute(_space, _policy.AllLogProbabilities(_space));
+    }
+
     /// <summary>log π_F(a|s) of the current policy for every enumerated state (<c>Count · ActionCount</c>).</summary>
     public float[] ForwardLogProbabilities(StateSpace space) => _policy.AllLogProbabilities(space);
 
+    /// <summary>Whether evaluations are exact (the environment enumerates its states) or sampled.</summary>
+    public bool EvaluatesExactly => _space is not null;
+
+    /// <summary>
+    /// The sampled metrics of the current policy: <see cref="GFlowNetTrainerOptions.EvalSamples"/> on-policy trajectories
+    /// drawn from a random stream of their own (seeded by the run's seed and the iteration), so that evaluating never
+    /// changes the training batches.
+    /// </summary>
+    public SampledMetrics EvaluateSampled()
+    {
+        var random = new GFlowNetRandom(unchecked(_options.Seed * 0x5DEECE66DL + (long)0x9E3779B97F4A7C15UL * (Iteration + 1)));
+        var batch = _sampler.Sample(_policy, _options.EvalSamples, random);
+        return SampledMetrics.Compute(_env, batch.TerminalStates, batch.LogRewards, _options.TopK);
+    }
+
     private EvaluationRecord Evaluate(double seconds)
     {
+        if (_space is null)
+        {
+            var s = EvaluateSampled();
+            return new EvaluationRecord(Iteration, Trajectories, double.NaN, double.NaN, LogZ, _env.LogPartition ?? double.NaN, ModesFound, seconds, s);
+        }
         var m = EvaluateExact();
         return new EvaluationRecord(Iteration, Trajectories, m.TotalVariation, m.JensenShannon, m.LogZ, m.TrueLogZ, ModesFound, seconds);
     }

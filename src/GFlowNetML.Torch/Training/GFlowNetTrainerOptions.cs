@@ -76,6 +76,14 @@ public sealed class GFlowNetTrainerOptions
     /// <summary>The floor on log R(x) inside the losses (the reference code's −12). Default −12; finite.</summary>
     public double LogRewardClamp { get; set; } = -12;
 
+    /// <summary>On environments too large to enumerate, the number of on-policy trajectories drawn at each evaluation for the
+    /// sampled metrics (<see cref="Evaluation.SampledMetrics"/>). Default 1000; at least 1. Unused where exact evaluation runs.</summary>
+    public int EvalSamples { get; set; } = 1000;
+
+    /// <summary>The k of the sampled top-k metrics (mean reward and diversity of the k best distinct samples). Default 100;
+    /// at least 1.</summary>
+    public int TopK { get; set; } = 100;
+
     /// <summary>Write a checkpoint every this many iterations (0 = never). Default 0; at least 0.</summary>
     public int CheckpointEvery { get; set; }
 
@@ -89,6 +97,8 @@ public sealed class GFlowNetTrainerOptions
         if (Iterations < 1) Fail(nameof(Iterations), Iterations, "at least 1");
         if (BatchSize < 1) Fail(nameof(BatchSize), BatchSize, "at least 1");
         if (EvalEvery < 1) Fail(nameof(EvalEvery), EvalEvery, "at least 1");
+        if (EvalSamples < 1) Fail(nameof(EvalSamples), EvalSamples, "at least 1");
+        if (TopK < 1) Fail(nameof(TopK), TopK, "at least 1");
         Positive(nameof(PolicyLearningRate), PolicyLearningRate);
         Positive(nameof(LogZLearningRate), LogZLearningRate);
         Positive(nameof(CriticLearningRate), CriticLearningRate);

@@ -1,0 +1,66 @@
+using System.Globalization;
+using GFlowNetML.Environments;
+using GFlowNetML.Onnx;
+using GFlowNetML.Torch.Export;
+using Spectre.Console;
+
+namespace GFlowNetML.Cli.Commands;
+
+/// <summary><c>gflownet export</c>: writes the forward policy of a training checkpoint as an ONNX sampler model.</summary>
+internal static class ExportCommand
+{
+    public const string Help = """
+        gflownet export --checkpoint DIR --out model.onnx
+        Writes the forward policy saved in DIR (the --out folder of 'gflownet train --checkpoint-every K') as one ONNX
+        sampler model: the policy graph, the environment and the training run in its metadata.
+        """;
+
+    public static readonly string[] OptionNames = ["checkpoint", "out"];
+
+    public static int Run(ArgumentReader args, IAnsiConsole console)
+    {
+        string dir = args.String("checkpoint") ?? throw new UsageException("--checkpoint is required: the --out folder of a 'gflownet train --checkpoint-every K' run.");
+        string outPath = args.String("out") ?? throw new UsageException("--out is required: the .onnx file to write.");
+        if (!Directory.Exists(dir)) throw new UsageException($"--checkpoint '{dir}' is not a folder.");
+        if (!File.Exists(Path.Combine(dir, "checkpoint.gfn")))
+            throw new UsageException($"--checkpoint '{dir}' holds no checkpoint.gfn; train with --checkpoint-every K to write one.");
+        if (!File.Exists(Path.Combine(dir, TrainSettings.FileName)))
+            throw new UsageException($"--checkpoint '{dir}' holds no {TrainSettings.FileName}; pass the --out folder of a 'gflownet train' run.");
+        EnsureWritable(outPath, "--out");
+        var env = TrainSettings.Load(dir).CreateEnvironment();
+        var exported = PolicyExport.FromCheckpoint(dir);
+        if (exported.EnvironmentDescription != env.Description)
+            throw new UsageException($"--checkpoint '{dir}': the checkpoint was made on {exported.EnvironmentDescription}, but {TrainSettings.FileName} describes {env.Description}.");
+        Write(console, exported, env, outPath);
+        return 0;
+    }
+
+    /// <summary>Writes the sampler model and prints one line about it.</summary>
+    public static void Write(IAnsiConsole console, ExportedPolicy exported, GFlowNetEnvironment env, string path)
+    {
+        var model = SamplerModel.Create(env, exported.Policy, exported.Training);
+        model.Save(path);
+        string tv = exported.Training.FinalMetrics.TryGetValue("exact_tv", out double v) && double.IsFinite(v)
+            ? string.Create(CultureInfo.InvariantCulture, $", exact TV {v:F4}") : "";
+        console.MarkupLineInterpolated($"Exported the {exported.Training.Method} policy ({exported.Policy.ParameterCount} parameters, iteration {exported.Training.Iterations}{tv}) on {env.Description} to {path}");
+    }
+
+    /// <summary>Checks that a file can be written at <paramref name="path"/> (its folder is created), or throws a
+    /// <see cref="UsageException"/> naming the option.</summary>
+    public static void EnsureWritable(string path, string option)
+    {
+        if (Directory.Exists(path)) throw new UsageException($"{option} '{path}' is a folder; give the path of the .onnx file to write.");
+        try
+        {
+            string folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
+            Directory.CreateDirectory(folder);
+            string probe = Path.Combine(folder, $".write-test-{Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new UsageException($"{option} '{path}' cannot be written: {e.Message}");
+        }
+    }
+}

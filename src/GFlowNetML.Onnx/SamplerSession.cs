@@ -1,0 +1,206 @@
+using GFlowNetML.Environments;
+using GFlowNetML.Onnx.Graphs;
+using Microsoft.ML.OnnxRuntime;
+
+namespace GFlowNetML.Onnx;
+
+/// <summary>
+/// A loaded sampler model on ONNX Runtime: draws objects with their log-probability under the sampler and their
+/// log-reward, on CUDA when it opens (or as asked) and on the CPU otherwise. Whole trajectories run inside one ONNX
+/// Runtime call per batch where the environment has an ONNX step graph (hypergrid); any environment can be sampled by
+/// the host-driven loop (one policy call per step for the whole batch).
+/// </summary>
+/// <remarks>Thread-safe: the sessions are only read (ONNX Runtime's <c>Run</c> is thread-safe) and every call
+/// allocates its own buffers. The samples depend on the seed and their index only, not on the batch size or the
+/// mode (both modes read the same uniforms; the modes can differ only where two actions' Gumbel scores tie to
+/// within float rounding).</remarks>
+public sealed class SamplerSession : IDisposable
+{
+    private readonly InferenceSession _policy;
+    private readonly InferenceSession? _trajectories;
+    private readonly SamplerSessionOptions _options;
+    private int _disposed;
+
+    private SamplerSession(SamplerModel model, GFlowNetEnvironment environment, SamplerSessionOptions options)
+    {
+        Model = model;
+        Environment = environment;
+        _options = options;
+        byte[]? trajectoryModel = model.TrajectoryModel(environment);
+        try
+        {
+            if (options.Device != SamplerDevice.Cpu)
+            {
+                string? error = null;
+                var cuda = OrtRuntime.TryOpenCuda(model.Bytes, options, out error);
+                var cudaTrajectories = cuda is not null && trajectoryModel is not null ? OrtRuntime.TryOpenCuda(trajectoryModel, options, out error) : null;
+                if (cuda is not null && (trajectoryModel is null || cudaTrajectories is not null))
+                {
+                    _policy = cuda;
+                    _trajectories = cudaTrajectories;
+                    Device = SamplerDevice.Cuda;
+                    DeviceReason = $"CUDA device {options.GpuDeviceId}" + (options.Device == SamplerDevice.Auto ? " (a CUDA session opened)" : "");
+                    return;
+                }
+                cuda?.Dispose();
+                if (options.Device == SamplerDevice.Cuda)
+                    throw new InvalidOperationException($"CUDA was requested but no CUDA session could be opened for '{model.Source}': {error}");
+                DeviceReason = $"CPU: CUDA is not available ({error})";
+            }
+            else DeviceReason = "CPU (requested)";
+            _policy = OrtRuntime.OpenCpu(model.Bytes, options);
+            _trajectories = trajectoryModel is null ? null : OrtRuntime.OpenCpu(trajectoryModel, options);
+            Device = SamplerDevice.Cpu;
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidDataException($"'{model.Source}' is not a usable GFlowNetML sampler model: ONNX Runtime cannot load it: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Loads a sampler model file.</summary>
+    /// <param name="path">The .onnx file written by <see cref="SamplerModel.Save"/> or <c>gflownet export</c>.</param>
+    /// <param name="options">Device and batching; null takes the defaults (<see cref="SamplerDevice.Auto"/>).</param>
+    /// <param name="environment">The environment instance, for a model trained on a custom environment; null recreates
+    /// the built-in environment the file names.</param>
+    /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
+    /// <exception cref="InvalidDataException">A truncated or corrupt file, an ONNX model without GFlowNetML metadata, or a
+    /// newer format version.</exception>
+    /// <exception cref="InvalidOperationException"><see cref="SamplerDevice.Cuda"/> was requested and CUDA does not open.</exception>
+    public static SamplerSession Load(string path, SamplerSessionOptions? options = null, GFlowNetEnvironment? environment = null)
+        => Load(SamplerModel.Load(path), options, environment);
+
+    /// <summary>Opens a session for a sampler model already read.</summary>
+    /// <inheritdoc cref="Load(string, SamplerSessionOptions?, GFlowNetEnvironment?)"/>
+    public static SamplerSession Load(SamplerModel model, SamplerSessionOptions? options = null, GFlowNetEnvironment? environment = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        options = (options ?? new SamplerSessionOptions()).Clone();
+        options.Validate();
+        if (environment is null) environment = model.CreateEnvironment();
+        else if (!model.Describes(environment))
+            throw new ArgumentException($"The sampler model '{model.Source}' was trained on {model.EnvironmentDescription}, not on {environment.Description}.", nameof(environment));
+        return new SamplerSession(model, environment, options);
+    }
+
+    /// <summary>The model.</summary>
+    public SamplerModel Model { get; }
+
+    /// <summary>The environment the samples belong to.</summary>
+    public GFlowNetEnvironment Environment { get; }
+
+    /// <summary>The device actually used: <see cref="SamplerDevice.Cpu"/> or <see cref="SamplerDevice.Cuda"/>.</summary>
+    public SamplerDevice Device { get; }
+
+    /// <summary>Why that device, e.g. <c>CPU: CUDA is not available (…)</c>.</summary>
+    public string DeviceReason { get; }
+
+    /// <summary>Whether the environment's whole trajectory loop runs inside ONNX Runtime (<see cref="SamplingMode.WholeTrajectory"/>).</summary>
+    public bool SupportsWholeTrajectory => _trajectories is not null;
+
+    /// <summary>Draws <paramref name="count"/> objects.</summary>
+    /// <param name="count">The number of samples (at least 1).</param>
+    /// <param name="seed">The seed; the same seed gives the same samples.</param>
+    /// <param name="mode">How to sample; <see cref="SamplingMode.WholeTrajectory"/> needs <see cref="SupportsWholeTrajectory"/>.</param>
+    /// <param name="progress">Receives the number of samples drawn so far after every batch.</param>
+    /// <param name="cancellationToken">Stops between batches.</param>
+    public IReadOnlyList<GFlowNetSample> Sample(int count, long seed, SamplingMode mode = SamplingMode.Auto,
+        IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "count must be at least 1.");
+        if (!Enum.IsDefined(mode)) throw new ArgumentOutOfRangeException(nameof(mode), mode, "mode must be Auto, WholeTrajectory or HostLoop.");
+        if (mode == SamplingMode.WholeTrajectory && _trajectories is null)
+            throw new ArgumentException($"{Environment.Name} has no ONNX step graph, so whole-trajectory sampling is not available; use HostLoop or Auto.", nameof(mode));
+        bool whole = mode != SamplingMode.HostLoop && _trajectories is not null;
+        int width = Environment.StateWidth;
+        var states = new int[count * width];
+        var logProbabilities = new double[count];
+        var lengths = new int[count];
+        for (int start = 0; start < count; start += _options.BatchSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int rows = Math.Min(_options.BatchSize, count - start);
+            var batchStates = states.AsSpan(start * width, rows * width);
+            if (whole) SampleWhole(start, rows, seed, batchStates, logProbabilities.AsSpan(start, rows), lengths.AsSpan(start, rows));
+            else HostDrivenSampler.Sample(this, start, rows, seed, batchStates, logProbabilities.AsSpan(start, rows), lengths.AsSpan(start, rows));
+            progress?.Report(start + rows);
+        }
+        var logRewards = new double[count];
+        Environment.LogReward(states, logRewards);
+        var samples = new GFlowNetSample[count];
+        for (int i = 0; i < count; i++)
+        {
+            var x = states.AsSpan(i * width, width);
+            samples[i] = new GFlowNetSample(x.ToArray(), Environment.Format(x), logProbabilities[i], logRewards[i], lengths[i]);
+        }
+        return samples;
+    }
+
+    /// <summary>log π_F(a|s) of the model for a batch of states (<c>n · StateWidth</c> integers), <c>n · ActionCount</c>
+    /// values, −∞ for disallowed actions: the policy graph on this session's device.</summary>
+    public float[] LogProbabilities(ReadOnlySpan<int> states)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        int width = Environment.StateWidth;
+        if (states.Length == 0 || states.Length % width != 0)
+            throw new ArgumentException($"Expected a non-empty whole number of states of {width} integers; got {states.Length} integers.", nameof(states));
+        int rows = states.Length / width;
+        var features = new float[rows * Environment.EncodingWidth];
+        var masks = new bool[rows * Environment.ActionCount];
+        Environment.Encode(states, features);
+        Environment.ForwardMasks(states, masks);
+        var result = new float[rows * Environment.ActionCount];
+        RunPolicy(features, masks, rows, result);
+        return result;
+    }
+
+    /// <summary>Runs the policy graph: log π_F for encoded states and masks (−∞ where disallowed).</summary>
+    internal void RunPolicy(float[] features, bool[] masks, int rows, Span<float> logProbabilities)
+    {
+        int actions = Environment.ActionCount;
+        using var featureValue = OrtValue.CreateTensorValueFromMemory(features, [rows, Environment.EncodingWidth]);
+        using var maskValue = OrtValue.CreateTensorValueFromMemory(masks, [rows, actions]);
+        using var runOptions = new RunOptions();
+        using var outputs = _policy.Run(runOptions, [SamplerModel.FeaturesInput, SamplerModel.MaskInput], [featureValue, maskValue], [SamplerModel.LogProbabilitiesOutput]);
+        var values = outputs[0].GetTensorDataAsSpan<float>();
+        for (int i = 0; i < rows * actions; i++) logProbabilities[i] = masks[i] ? values[i] : float.NegativeInfinity;
+    }
+
+    private void SampleWhole(int start, int rows, long seed, Span<int> states, Span<double> logProbabilities, Span<int> lengths)
+    {
+        int steps = Environment.MaxTrajectoryLength, actions = Environment.ActionCount, width = Environment.StateWidth;
+        var noise = new float[steps * rows * actions];
+        Parallel.For(0, rows, new ParallelOptions { MaxDegreeOfParallelism = rows >= 256 ? -1 : 1 }, i =>
+        {
+            var random = SampleNoise.Stream(seed, start + i);
+            for (int t = 0; t < steps; t++)
+                for (int a = 0; a < actions; a++)
+                    noise[((long)t * rows + i) * actions + a] = SampleNoise.Uniform(random);
+        });
+        using var noiseValue = OrtValue.CreateTensorValueFromMemory(noise, [steps, rows, actions]);
+        using var runOptions = new RunOptions();
+        using var outputs = _trajectories!.Run(runOptions, [TrajectoryGraph.Noise], [noiseValue],
+            [TrajectoryGraph.TerminalStates, TrajectoryGraph.LogProbability, TrajectoryGraph.Length, TrajectoryGraph.Finished]);
+        var terminal = outputs[0].GetTensorDataAsSpan<long>();
+        var logp = outputs[1].GetTensorDataAsSpan<float>();
+        var length = outputs[2].GetTensorDataAsSpan<long>();
+        var finished = outputs[3].GetTensorDataAsSpan<bool>();
+        for (int i = 0; i < rows; i++)
+        {
+            if (!finished[i])
+                throw new InvalidOperationException($"Sample {start + i} did not exit within {steps} steps (the environment's MaxTrajectoryLength).");
+            for (int k = 0; k < width; k++) states[i * width + k] = checked((int)terminal[i * width + k]);
+            logProbabilities[i] = logp[i];
+            lengths[i] = (int)length[i];
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _policy.Dispose();
+        _trajectories?.Dispose();
+    }
+}

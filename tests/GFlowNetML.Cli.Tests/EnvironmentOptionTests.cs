@@ -1,0 +1,153 @@
+using System.Text.Json.Nodes;
+
+namespace GFlowNetML.Cli.Tests;
+
+/// <summary>
+/// <c>gflownet train --env sequence|dag|bitseq</c>: each environment trains through the same metrics.json contract, says
+/// whether its metrics are exact or sampled, and rejects bad options with one line naming the option.
+/// </summary>
+[TestClass]
+[DoNotParallelize]
+public sealed class EnvironmentOptionTests
+{
+    private string _dir = "";
+
+    [TestInitialize]
+    public void CreateDir() => _dir = CliHarness.TempDirectory();
+
+    [TestCleanup]
+    public void DeleteDir() => CliHarness.DeleteQuietly(_dir);
+
+    private JsonObject Train(params string[] args)
+    {
+        string outDir = Path.Combine(_dir, "run");
+        var result = CliHarness.RunInProcess(["train", .. args, "--iterations", "4", "--batch-size", "8", "--eval-every", "2",
+            "--out", outDir, .. CliHarness.SmallNetworks]);
+        Assert.AreEqual(0, result.ExitCode, result.ToString());
+        Assert.AreEqual("", result.StdErr);
+        return Metrics.Read(outDir);
+    }
+
+    [TestMethod]
+    [DataRow("write-any-blank", 2, 4, 81)]
+    [DataRow("append", 2, 4, 31)]
+    [DataRow("prepend-or-append", 3, 3, 40)]
+    public void SequenceTrainsWithExactMetrics(string model, int tokens, int length, int states)
+    {
+        var metrics = Train("--env", "sequence", "--tokens", tokens.ToString(), "--length", length.ToString(), "--action-model", model);
+
+        Assert.AreEqual("exact", (string?)metrics["evaluation"]);
+        StringAssert.StartsWith((string?)metrics["environment"], $"sequence(tokens={tokens}, length={length}, action-model={model}");
+        double tv = Metrics.Number(metrics["final"]!["exactTotalVariation"], "final.exactTotalVariation");
+        Assert.IsTrue(tv >= 0 && tv <= 1, $"exact TV {tv}");
+        Assert.IsNull(metrics["final"]!["sampled"]);
+        Assert.AreEqual(3, metrics["history"]!.AsArray().Count, "evaluated at iterations 0, 2 and 4");
+        Assert.IsTrue(states > 0);
+    }
+
+    [TestMethod]
+    public void SequenceReadsARewardTableFromCsvAndNamesABadLine()
+    {
+        string csv = Path.Combine(_dir, "scores.csv");
+        File.WriteAllLines(csv, ["sequence,score", "00,0.1", "01,0.5", "10,0.2", "11,1.0"]);
+        var metrics = Train("--env", "sequence", "--tokens", "2", "--length", "2", "--rewards", csv, "--alpha", "1", "--r-min", "0");
+        // R = 10·y/max y = (1, 5, 2, 10): Z* = 18.
+        Assert.AreEqual(Math.Log(18), Metrics.Number(metrics["final"]!["trueLogZ"], "final.trueLogZ"), 1e-9);
+
+        File.WriteAllLines(csv, ["sequence,score", "00,0.1", "01,NaN", "10,0.2", "11,1.0"]);
+        var result = CliHarness.RunInProcess("train", "--env", "sequence", "--tokens", "2", "--length", "2", "--rewards", csv, "--out", Path.Combine(_dir, "bad"));
+        Assert.AreEqual(2, result.ExitCode, result.ToString());
+        StringAssert.Contains(result.StdErr, "line 3");
+        StringAssert.Contains(result.StdErr, "01");
+        Assert.AreEqual(1, result.StdErr.Trim().Split('\n').Length, result.StdErr);
+    }
+
+    [TestMethod]
+    public void DagReportsExactMetricsAndEdgeMarginals()
+    {
+        var metrics = Train("--env", "dag", "--nodes", "3", "--edges", "1.5", "--samples", "30");
+
+        Assert.AreEqual("exact", (string?)metrics["evaluation"]);
+        var marginals = metrics["edgeMarginals"]!.AsObject();
+        var posterior = marginals["posterior"]!.AsArray();
+        var sampler = marginals["sampler"]!.AsArray();
+        Assert.AreEqual(3, posterior.Count);
+        double largest = 0, sum = 0;
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+            {
+                double p = (double)posterior[i]![j]!, q = (double)sampler[i]![j]!;
+                Assert.IsTrue(p >= 0 && p <= 1 && q >= 0 && q <= 1, $"marginals are probabilities: {p}, {q}");
+                if (i == j) Assert.AreEqual(0, p);
+                largest = Math.Max(largest, Math.Abs(p - q));
+                sum += Math.Abs(p - q);
+            }
+        Assert.AreEqual(largest, Metrics.Number(marginals["maxAbsoluteDifference"], "max"), 1e-12);
+        Assert.AreEqual(sum / 6, Metrics.Number(marginals["meanAbsoluteDifference"], "mean"), 1e-12);
+    }
+
+    [TestMethod]
+    public void DagReadsAUserDataMatrix()
+    {
+        string csv = Path.Combine(_dir, "data.csv");
+        var rows = new List<string> { "a,b" };
+        for (int i = 0; i < 20; i++) rows.Add(FormattableString.Invariant($"{i * 0.1},{i * 0.2 + (i % 3) * 0.05}"));
+        File.WriteAllLines(csv, rows);
+        var metrics = Train("--env", "dag", "--data", csv);
+        var nodes = metrics["edgeMarginals"]!["nodes"]!.AsArray().Select(n => (string?)n).ToArray();
+        CollectionAssert.AreEqual(new[] { "a", "b" }, nodes);
+    }
+
+    [TestMethod]
+    public void BitSequenceTooLargeToEnumerateReportsSampledMetrics()
+    {
+        var metrics = Train("--env", "bitseq", "--bits", "24", "--word", "4", "--codebook", "8");
+
+        Assert.AreEqual("sampled", (string?)metrics["evaluation"]);
+        var final = metrics["final"]!.AsObject();
+        Assert.IsNull(final["exactTotalVariation"]);
+        var sampled = final["sampled"]!.AsObject();
+        Assert.AreEqual(1000, (int?)sampled["samples"]);
+        double top = Metrics.Number(sampled["topKMeanReward"], "topKMeanReward");
+        double mean = Metrics.Number(sampled["meanReward"], "meanReward");
+        double max = Metrics.Number(sampled["maxReward"], "maxReward");
+        Assert.IsTrue(mean <= top && top <= max, $"mean {mean} ≤ top-k mean {top} ≤ max {max}");
+        double diversity = Metrics.Number(sampled["diversity"], "diversity");
+        Assert.IsTrue(diversity > 0 && diversity <= 6, $"diversity {diversity} is a Hamming distance over 6 words");
+        foreach (var entry in metrics["history"]!.AsArray()) Assert.IsNotNull(entry!["sampled"]);
+    }
+
+    [TestMethod]
+    public void BitSequenceSmallEnoughToEnumerateReportsExactMetrics()
+        => Assert.AreEqual("exact", (string?)Train("--env", "bitseq", "--bits", "8", "--word", "2", "--codebook", "4")["evaluation"]);
+
+    [TestMethod]
+    public void SequenceRunResumesFromItsCheckpoint()
+    {
+        string outDir = Path.Combine(_dir, "resumable");
+        var first = CliHarness.RunInProcess(["train", "--env", "sequence", "--tokens", "2", "--length", "3", "--iterations", "2",
+            "--batch-size", "4", "--eval-every", "1", "--checkpoint-every", "1", "--out", outDir, .. CliHarness.SmallNetworks]);
+        Assert.AreEqual(0, first.ExitCode, first.ToString());
+        var resumed = CliHarness.RunInProcess("train", "--resume", outDir, "--iterations", "4");
+        Assert.AreEqual(0, resumed.ExitCode, resumed.ToString());
+        Assert.AreEqual(4, (long?)Metrics.Read(outDir)["final"]!["iteration"]);
+    }
+
+    [TestMethod]
+    [DataRow("--env dag --height 4", "--height is an option of --env hypergrid; it does not apply to --env dag")]
+    [DataRow("--env sequence --action-model insert", "--action-model must be one of: write-any-blank, append, prepend-or-append; got 'insert'.")]
+    [DataRow("--env sequence --rewards /nonexistent/scores.csv", "--rewards '/nonexistent/scores.csv' does not exist.")]
+    [DataRow("--env dag --data /nonexistent/data.csv", "--data '/nonexistent/data.csv' does not exist.")]
+    [DataRow("--env dag --data x.csv --samples 10", "--edges, --samples, --noise and --data-seed shape the generated data; they cannot be used with --data FILE.")]
+    [DataRow("--env dag --nodes 21", "--nodes must be an integer in 1..20; got '21'.")]
+    [DataRow("--env bitseq --bits 10 --word 4", "--bits must be a multiple of --word; got 10 and 4.")]
+    [DataRow("--env sequence --tokens 4 --length 20", "--env sequence:")]
+    public void BadEnvironmentOptionsExitWithCode2AndOneLine(string args, string expected)
+    {
+        var result = CliHarness.RunInProcess(["train", .. args.Split(' '), "--out", Path.Combine(_dir, "bad")]);
+        Assert.AreEqual(2, result.ExitCode, result.ToString());
+        StringAssert.Contains(result.StdErr, expected);
+        Assert.AreEqual(1, result.StdErr.Trim().Split('\n').Length, result.StdErr);
+        Assert.AreEqual("", result.StdOut);
+    }
+}
