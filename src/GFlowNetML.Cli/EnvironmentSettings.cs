@@ -26,6 +26,16 @@ internal sealed class EnvironmentSettings
     /// <summary>The option names (without dashes), in the order they are read.</summary>
     public static readonly string[] OptionNames = ["env", .. OptionsOf.Values.SelectMany(o => o)];
 
+    /// <summary>The environment options with their defaults, for the commands' help.</summary>
+    public const string Help = """
+          hypergrid: --ndim 2 --height 8 --r0 0.01 --r1 0.5 --r2 2
+          sequence:  --tokens 4 --length 8 --action-model write-any-blank|append|prepend-or-append
+                     [--rewards scores.csv | --motifs 4 --landscape-seed 0] --alpha 3 --r-min 0.001 --max-reward 10
+                     --mode-fraction 0.005 [--alphabet ACGT]
+          dag:       --nodes 5 [--data matrix.csv | --edges 5 --samples 100 --noise 0.1 --data-seed 0]
+          bitseq:    --bits 120 --word 4 --codebook 60 --temperature 1 [--mode-radius 24] --codebook-seed 0
+        """;
+
     public string Env { get; set; } = "hypergrid";
 
     // hypergrid

@@ -22,7 +22,7 @@ internal sealed class TrainSettings
     public static readonly string[] OptionNames =
     [
         .. EnvironmentSettings.OptionNames, "method", "iterations", "batch-size", "seed", "eval-every", "out",
-        "checkpoint-every", "resume", "threads", "export", "lr", "lr-logz", "lr-critic", "lambda", "epsilon-start", "epsilon-end",
+        "checkpoint-every", "resume", "threads", "eval-samples", "top-k", "export", "lr", "lr-logz", "lr-critic", "lambda", "epsilon-start", "epsilon-end",
         "epsilon-decay", "hidden-layers", "hidden-width", "critic-layers", "critic-width", "log-reward-clamp",
         "backward-lambda", "subtb-lambda", "delta", "cg-iterations", "line-search-steps",
     ];
@@ -43,6 +43,8 @@ internal sealed class TrainSettings
         t.Seed = a.Long("seed", 0);
         t.EvalEvery = a.Int("eval-every", 10, 1);
         t.CheckpointEvery = a.Int("checkpoint-every", 0, 0);
+        t.EvalSamples = a.Int("eval-samples", t.EvalSamples, 1, 1_000_000);
+        t.TopK = a.Int("top-k", t.TopK, 1, 1_000_000);
         t.PolicyLearningRate = a.Double("lr", t.PolicyLearningRate, 0, exclusiveMin: true);
         t.LogZLearningRate = a.Double("lr-logz", t.LogZLearningRate, 0, exclusiveMin: true);
         t.CriticLearningRate = a.Double("lr-critic", t.CriticLearningRate, 0, exclusiveMin: true);

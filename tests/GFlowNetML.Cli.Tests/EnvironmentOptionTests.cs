@@ -134,6 +134,21 @@ public sealed class EnvironmentOptionTests
     }
 
     [TestMethod]
+    public void CompareRunsOnAnEnumerableSequenceTaskAndRefusesASpaceItCannotEnumerate()
+    {
+        string outDir = Path.Combine(_dir, "compare");
+        var result = CliHarness.RunInProcess(["compare", "--env", "sequence", "--tokens", "2", "--length", "3", "--methods", "rl-u,tb",
+            "--seeds", "1", "--iterations", "4", "--batch-size", "8", "--eval-every", "2", "--out", outDir, .. CliHarness.SmallNetworks]);
+        Assert.AreEqual(0, result.ExitCode, result.ToString());
+        var compare = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "compare.json")))!.AsObject();
+        StringAssert.Contains(compare.ToJsonString(), "sequence(tokens=2, length=3");
+
+        var refused = CliHarness.RunInProcess("compare", "--env", "bitseq", "--out", Path.Combine(_dir, "refused"));
+        Assert.AreEqual(2, refused.ExitCode, refused.ToString());
+        StringAssert.Contains(refused.StdErr, "needs an environment whose states can be enumerated");
+    }
+
+    [TestMethod]
     [DataRow("--env dag --height 4", "--height is an option of --env hypergrid; it does not apply to --env dag")]
     [DataRow("--env sequence --action-model insert", "--action-model must be one of: write-any-blank, append, prepend-or-append; got 'insert'.")]
     [DataRow("--env sequence --rewards /nonexistent/scores.csv", "--rewards '/nonexistent/scores.csv' does not exist.")]

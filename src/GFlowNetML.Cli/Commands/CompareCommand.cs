@@ -11,10 +11,11 @@ namespace GFlowNetML.Cli.Commands;
 internal static class CompareCommand
 {
     public static string Help => $"""
-        gflownet compare --env hypergrid --ndim D --height H --r0 R0 --out DIR [--r1 0.5] [--r2 2]
+        gflownet compare --env hypergrid|sequence|dag|bitseq [environment options] --out DIR
                          [--methods {CompareSettings.DefaultMethods}] [--seeds 3 | --seed-list 0,5,7]
                          [--iterations 2000] [--batch-size 128] [--eval-every 10] [--threads 1] [--parallel 1]
                          [--hidden-layers 4] [--hidden-width 256] [--critic-layers 2] [--critic-width 256]
+        {EnvironmentSettings.Help}
         gflownet compare --merge DIR1,DIR2,... --out DIR
         Trains every method with every seed (0..N-1 for --seeds N) on one environment, each run with the same budget of
         --iterations × --batch-size trajectories, --parallel runs at a time (each with --threads torch threads; with
@@ -39,6 +40,8 @@ internal static class CompareCommand
         OutputFolder.EnsureWritable(settings.OutDirectory);
 
         var environment = settings.Environment.CreateEnvironment();
+        if (environment.EnumerateStates() is null)
+            throw new UsageException($"compare ranks methods by exact total variation, which needs an environment whose states can be enumerated; {environment.Description} cannot be (use gflownet train, which reports sampled metrics there).");
         int total = settings.Methods.Count * settings.Seeds.Count;
         var t = settings.Trainer;
         console.MarkupLineInterpolated($"[bold]compare[/] {string.Join(", ", settings.Methods.Select(m => m.Name))} on {environment.Description}");

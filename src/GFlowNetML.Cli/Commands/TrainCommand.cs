@@ -7,14 +7,15 @@ namespace GFlowNetML.Cli.Commands;
 /// <summary><c>gflownet train</c>: trains a sampler, shows progress, prints a final table and writes metrics.json.</summary>
 internal static class TrainCommand
 {
-    public const string Help = """
-        gflownet train --env hypergrid --ndim D --height H --r0 R0 --method rl-u|rl-b|rl-g|rl-t|tb|db|subtb|fm --iterations N --batch-size B
-                       --seed S --eval-every K --out DIR [--checkpoint-every K] [--threads T]
-                       [--r1 0.5] [--r2 2] [--lr 1e-3] [--lr-logz 0.1] [--lr-critic 5e-3] [--lambda 0.99]
+    public static string Help => $"""
+        gflownet train --env hypergrid|sequence|dag|bitseq [environment options] --method rl-u|rl-b|rl-g|rl-t|tb|db|subtb|fm
+                       --iterations N --batch-size B --seed S --eval-every K --out DIR [--checkpoint-every K] [--threads T]
+                       [--eval-samples 1000] [--top-k 100] [--lr 1e-3] [--lr-logz 0.1] [--lr-critic 5e-3] [--lambda 0.99]
                        [--epsilon-start 0] [--epsilon-end 0] [--epsilon-decay 0.99] [--hidden-layers 4] [--hidden-width 256]
                        [--critic-layers 2] [--critic-width 256] [--log-reward-clamp -12] [--learn-backward]
                        [--backward-lambda 1] [--subtb-lambda 0.9] [--delta 0.01] [--cg-iterations 10] [--line-search-steps 20]
                        [--export model.onnx]
+        {EnvironmentSettings.Help}
         gflownet train --resume DIR [--iterations N] [--threads T] [--export model.onnx]
         """;
 
