@@ -17,7 +17,8 @@ public enum SamplerDevice
 /// <summary>How <see cref="SamplerSession.Sample"/> draws trajectories.</summary>
 public enum SamplingMode
 {
-    /// <summary><see cref="WholeTrajectory"/> when the environment has an ONNX step graph, else <see cref="HostLoop"/>.</summary>
+    /// <summary><see cref="WholeTrajectory"/> on CUDA when the environment has an ONNX step graph, else <see cref="HostLoop"/>
+    /// (on the CPU the host loop measured as fast or faster).</summary>
     Auto,
 
     /// <summary>One ONNX Runtime call per batch runs the whole trajectory loop (built-in environments with an ONNX step).</summary>

@@ -293,12 +293,22 @@ public sealed class SamplerModel
     private static string DescribeEncoding(GFlowNetEnvironment env) => env switch
     {
         HyperGrid g => $"k-hot: {g.Dimensions} blocks of {g.Height} (feature d·{g.Height} + x_d is 1)",
+        SequenceEnvironment q => $"k-hot: {q.Length} positions × {q.Tokens} tokens (feature i·{q.Tokens} + token is 1; blank positions are all zero)",
+        DagEnvironment d => $"adjacency: {d.Nodes}×{d.Nodes} (feature i·{d.Nodes} + j is 1 for the edge i→j)",
+        BitSequence b => $"one-hot words: {b.Words} words × {1 << b.WordSize} values (feature w·{1 << b.WordSize} + value is 1; blank words are all zero)",
         _ => $"{env.Name}'s own encoding ({env.EncodingWidth} floats per state; GFlowNetEnvironment.Encode)",
     };
 
     private static string DescribeActions(GFlowNetEnvironment env) => env switch
     {
         HyperGrid g => $"0..{g.Dimensions - 1}: +1 on that dimension; {g.Dimensions}: exit",
+        SequenceEnvironment { ActionModel: SequenceActionModel.WriteAnyBlank } q
+            => $"a in 0..{q.Tokens * q.Length - 1}: write token a / {q.Length} at blank position a mod {q.Length}; {q.ActionCount - 1}: exit (full sequences only)",
+        SequenceEnvironment { ActionModel: SequenceActionModel.Append } q
+            => $"0..{q.Tokens - 1}: append that token; {q.Tokens}: exit (full sequences only)",
+        SequenceEnvironment q => $"0..{q.Tokens - 1}: append that token; {q.Tokens}..{2 * q.Tokens - 1}: prepend token a − {q.Tokens}; {2 * q.Tokens}: exit (full sequences only)",
+        DagEnvironment d => $"a in 0..{d.Nodes * d.Nodes - 1}: add the edge (a / {d.Nodes}) → (a mod {d.Nodes}); {d.Nodes * d.Nodes}: exit",
+        BitSequence b => $"0..{(1 << b.WordSize) - 1}: append that {b.WordSize}-bit word; {1 << b.WordSize}: exit (full strings only)",
         _ => $"0..{env.ActionCount - 2}: {env.Name}'s actions; {env.ActionCount - 1}: exit",
     };
 

@@ -7,8 +7,10 @@ namespace GFlowNetML.Onnx;
 /// <summary>
 /// A loaded sampler model on ONNX Runtime: draws objects with their log-probability under the sampler and their
 /// log-reward, on CUDA when it opens (or as asked) and on the CPU otherwise. Whole trajectories run inside one ONNX
-/// Runtime call per batch where the environment has an ONNX step graph (hypergrid); any environment can be sampled by
-/// the host-driven loop (one policy call per step for the whole batch).
+/// Runtime call per batch where the environment has an ONNX step graph (hyper-grid, sequences, DAGs, bit sequences); any
+/// environment can be sampled by the host-driven loop (one policy call per step for the whole batch). <see cref="SamplingMode.Auto"/>
+/// runs whole trajectories on CUDA and the host loop on the CPU, where it measured as fast or faster (it drops finished rows,
+/// while the ONNX loop steps every row until the last one exits).
 /// </summary>
 /// <remarks>Thread-safe: the sessions are only read (ONNX Runtime's <c>Run</c> is thread-safe) and every call
 /// allocates its own buffers. The samples depend on the seed and their index only, not on the batch size or the
@@ -98,6 +100,9 @@ public sealed class SamplerSession : IDisposable
     /// <summary>Whether the environment's whole trajectory loop runs inside ONNX Runtime (<see cref="SamplingMode.WholeTrajectory"/>).</summary>
     public bool SupportsWholeTrajectory => _trajectories is not null;
 
+    /// <summary>The most uniforms one whole-trajectory call takes (2^25 floats, 128 MiB).</summary>
+    internal const long MaxNoiseValues = 1L << 25;
+
     /// <summary>Draws <paramref name="count"/> objects.</summary>
     /// <param name="count">The number of samples (at least 1).</param>
     /// <param name="seed">The seed; the same seed gives the same samples.</param>
@@ -112,15 +117,20 @@ public sealed class SamplerSession : IDisposable
         if (!Enum.IsDefined(mode)) throw new ArgumentOutOfRangeException(nameof(mode), mode, "mode must be Auto, WholeTrajectory or HostLoop.");
         if (mode == SamplingMode.WholeTrajectory && _trajectories is null)
             throw new ArgumentException($"{Environment.Name} has no ONNX step graph, so whole-trajectory sampling is not available; use HostLoop or Auto.", nameof(mode));
-        bool whole = mode != SamplingMode.HostLoop && _trajectories is not null;
+        bool whole = mode == SamplingMode.WholeTrajectory || (mode == SamplingMode.Auto && _trajectories is not null && Device == SamplerDevice.Cuda);
         int width = Environment.StateWidth;
         var states = new int[count * width];
         var logProbabilities = new double[count];
         var lengths = new int[count];
-        for (int start = 0; start < count; start += _options.BatchSize)
+        // The whole-trajectory graph takes all its uniforms up front ([steps, rows, actions] floats): keep that under
+        // MaxNoiseValues by drawing smaller batches (samples do not depend on the batch size).
+        int batchSize = whole
+            ? (int)Math.Clamp(MaxNoiseValues / ((long)Environment.MaxTrajectoryLength * Environment.ActionCount), 1, _options.BatchSize)
+            : _options.BatchSize;
+        for (int start = 0; start < count; start += batchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            int rows = Math.Min(_options.BatchSize, count - start);
+            int rows = Math.Min(batchSize, count - start);
             var batchStates = states.AsSpan(start * width, rows * width);
             if (whole) SampleWhole(start, rows, seed, batchStates, logProbabilities.AsSpan(start, rows), lengths.AsSpan(start, rows));
             else HostDrivenSampler.Sample(this, start, rows, seed, batchStates, logProbabilities.AsSpan(start, rows), lengths.AsSpan(start, rows));

@@ -30,6 +30,9 @@ internal abstract class OnnxStepGraph
     public static OnnxStepGraph? For(GFlowNetEnvironment environment) => environment switch
     {
         HyperGrid grid => new HyperGridStepGraph(grid),
+        SequenceEnvironment sequence => new SequenceStepGraph(sequence),
+        DagEnvironment dag => new DagStepGraph(dag),
+        BitSequence bits => new BitSequenceStepGraph(bits),
         _ => null,
     };
 }
