@@ -100,6 +100,13 @@ public sealed class SamplerSession : IDisposable
     /// <summary>Whether the environment's whole trajectory loop runs inside ONNX Runtime (<see cref="SamplingMode.WholeTrajectory"/>).</summary>
     public bool SupportsWholeTrajectory => _trajectories is not null;
 
+    /// <summary>The mode <paramref name="mode"/> runs as on this session: <see cref="SamplingMode.Auto"/> becomes
+    /// <see cref="SamplingMode.WholeTrajectory"/> on CUDA where the environment has an ONNX step graph, else
+    /// <see cref="SamplingMode.HostLoop"/>.</summary>
+    public SamplingMode Resolve(SamplingMode mode)
+        => mode != SamplingMode.Auto ? mode
+            : _trajectories is not null && Device == SamplerDevice.Cuda ? SamplingMode.WholeTrajectory : SamplingMode.HostLoop;
+
     /// <summary>The most uniforms one whole-trajectory call takes (2^25 floats, 128 MiB).</summary>
     internal const long MaxNoiseValues = 1L << 25;
 
@@ -117,7 +124,7 @@ public sealed class SamplerSession : IDisposable
         if (!Enum.IsDefined(mode)) throw new ArgumentOutOfRangeException(nameof(mode), mode, "mode must be Auto, WholeTrajectory or HostLoop.");
         if (mode == SamplingMode.WholeTrajectory && _trajectories is null)
             throw new ArgumentException($"{Environment.Name} has no ONNX step graph, so whole-trajectory sampling is not available; use HostLoop or Auto.", nameof(mode));
-        bool whole = mode == SamplingMode.WholeTrajectory || (mode == SamplingMode.Auto && _trajectories is not null && Device == SamplerDevice.Cuda);
+        bool whole = Resolve(mode) == SamplingMode.WholeTrajectory;
         int width = Environment.StateWidth;
         var states = new int[count * width];
         var logProbabilities = new double[count];

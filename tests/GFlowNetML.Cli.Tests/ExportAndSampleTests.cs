@@ -40,7 +40,8 @@ public sealed class ExportAndSampleTests
         var sample = CliHarness.RunInProcess("sample", "--model", exported, "-n", "3000", "--seed", "7", "--device", "auto", "--out", csv);
         Assert.AreEqual(0, sample.ExitCode, sample.ToString());
         Assert.AreEqual("", sample.StdErr, "nothing on stderr, not even from the CUDA attempt");
-        StringAssert.Contains(sample.StdOut, "Sampled 3000 objects from hypergrid(ndim=2, height=6, r0=0.01, r1=0.5, r2=2) (whole-trajectory) on ");
+        // On the CPU, auto runs the host-driven loop (as fast or faster there); whole trajectories are the CUDA default.
+        StringAssert.Contains(sample.StdOut, "Sampled 3000 objects from hypergrid(ndim=2, height=6, r0=0.01, r1=0.5, r2=2) (host-driven) on CPU");
         StringAssert.Contains(sample.StdOut, " samples/s; wrote " + csv);
 
         var lines = File.ReadAllLines(csv);
@@ -67,6 +68,14 @@ public sealed class ExportAndSampleTests
         Assert.AreEqual(0, hostRun.ExitCode, hostRun.ToString());
         StringAssert.Contains(hostRun.StdOut, "(host-driven) on CPU — CPU (requested)");
         Assert.HasCount(501, File.ReadAllLines(host));
+        string whole = Path.Combine(_root, "whole.csv");
+        var wholeRun = CliHarness.RunInProcess("sample", "--model", exported, "-n", "3000", "--seed", "7", "--out", whole, "--mode", "whole", "--device", "cpu");
+        Assert.AreEqual(0, wholeRun.ExitCode, wholeRun.ToString());
+        StringAssert.Contains(wholeRun.StdOut, "(whole-trajectory) on CPU");
+        CollectionAssert.AreEqual(lines.Select(Object).ToArray(), File.ReadAllLines(whole).Select(Object).ToArray(),
+            "both modes read the same per-sample uniforms: the same objects");
+
+        static string Object(string line) => line[..(line.IndexOf("\",", StringComparison.Ordinal) + 1)];
     }
 
     private static void AssertUsageError(CliResult result, string command, params string[] fragments)

@@ -58,7 +58,7 @@ internal static class SampleCommand
         {
             if (mode == SamplingMode.WholeTrajectory && !session.SupportsWholeTrajectory)
                 throw new UsageException($"--mode whole is not available for {session.Environment.Name} (it has no ONNX step graph); use --mode host or auto.");
-            var used = mode == SamplingMode.HostLoop || !session.SupportsWholeTrajectory ? "host-driven" : "whole-trajectory";
+            var used = session.Resolve(mode) == SamplingMode.HostLoop ? "host-driven" : "whole-trajectory";
             var clock = Stopwatch.StartNew();
             IReadOnlyList<GFlowNetSample> samples = null!;
             if (console.Profile.Capabilities.Interactive && n >= 10_000)
