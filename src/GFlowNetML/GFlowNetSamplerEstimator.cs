@@ -41,7 +41,7 @@ public sealed class GFlowNetSamplerEstimator : IEstimator<GFlowNetSamplerTransfo
         _options.Task.CheckSchema(inputSchema, _options.SeedColumnName);
         SchemaChecks.Find(inputSchema, nameof(inputSchema), "seed", _options.SeedColumnName, SchemaChecks.IsNumericScalar, "a numeric scalar");
         int width = _options.Task.SampleWidth(inputSchema, _options.SeedColumnName);
-        return Chain(SchemaGraph(width)).GetOutputSchema(inputSchema);
+        return Chain(SamplingGraph.Schema(Columns(), width)).GetOutputSchema(inputSchema);
     }
 
     /// <inheritdoc cref="Fit(IDataView, CancellationToken)"/>
@@ -52,7 +52,9 @@ public sealed class GFlowNetSamplerEstimator : IEstimator<GFlowNetSamplerTransfo
     /// <param name="cancellationToken">Stops training at the next iteration; then an <see cref="OperationCanceledException"/> is
     /// thrown and no transformer is made.</param>
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or has the wrong type (ML.NET's wording).</exception>
-    /// <exception cref="NotSupportedException">The environment has no ONNX form (not enumerable, not a sequence task).</exception>
+    /// <exception cref="NotSupportedException">The environment has no ONNX form: a built-in one whose reward table would be too
+    /// large (sequences with K^L &gt; 2^23, DAGs with d·2^(d−1) &gt; 2^23, bit sequences with m·2^k·|M| &gt; 2^23), or a custom
+    /// one that cannot be enumerated into tables of at most 2^23 entries.</exception>
     public GFlowNetSamplerTransformer Fit(IDataView input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -97,30 +99,6 @@ public sealed class GFlowNetSamplerEstimator : IEstimator<GFlowNetSamplerTransfo
             .Append(_mlContext.Transforms.ApplyOnnxModel([_options.SampleColumnName, _options.LogRewardColumnName, _options.LogProbabilityColumnName],
                 [RowSeedColumn], new MemoryStream(graph), _mlContext.GpuDeviceId, _mlContext.FallbackToCpu))
             .Append(_mlContext.Transforms.DropColumns(RowSeedColumn));
-
-    /// <summary>A graph with the sampler's inputs and outputs only, to state the output schema before training.</summary>
-    private byte[] SchemaGraph(int sampleWidth)
-    {
-        var g = new OnnxBuilder();
-        var c = Columns();
-        g.Input(c.Seed, OnnxElement.Int64, 1L, 1L);
-        string zero = g.Node("Cast", [g.Node("Reshape", [c.Seed, g.Int64("flat", [-1], 1)])], ("to", (long)OnnxElement.Float));
-        if (sampleWidth == 0)
-        {
-            g.NodeTo("Identity", [g.Strings("text", [""], 1)], c.Sample);
-            g.Output(c.Sample, OnnxElement.String, 1L);
-        }
-        else
-        {
-            g.NodeTo("Identity", [g.Float("vector", new float[sampleWidth], sampleWidth)], c.Sample);
-            g.Output(c.Sample, OnnxElement.Float, (long)sampleWidth);
-        }
-        g.NodeTo("Identity", [zero], c.LogReward);
-        g.NodeTo("Identity", [zero], c.LogProbability);
-        g.Output(c.LogReward, OnnxElement.Float, 1L);
-        g.Output(c.LogProbability, OnnxElement.Float, 1L);
-        return g.ToModel("gflownetml_schema", SamplingGraph.Opset, [], "GFlowNetML sampler schema.");
-    }
 
     /// <summary>An <see cref="IProgress{T}"/> that reports synchronously on the training thread.</summary>
     private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>

@@ -20,7 +20,9 @@ namespace GFlowNetML;
 /// The sampler runs as ML.NET's own ONNX transformer (the seed column converted to Int64, the sampling graph, the temporary
 /// column dropped), and this transformer delegates to that chain; <c>mlContext.Model.Save</c> therefore writes the ONNX
 /// graph into the model file, and <c>Model.Load</c>, in any process, returns that chain, which samples the same objects.
-/// The log-rewards are frozen into the graph at fit time (a proxy model's predictions included).
+/// The graph runs the environment's ONNX step graph (the one the sampler model file uses) and computes the log-reward in
+/// the graph from constants fixed at fit time: a sequence table (a proxy model's predictions included), BGe local scores,
+/// the hyper-grid's closed form, the bit-sequence codebook.
 /// </remarks>
 public sealed class GFlowNetSamplerTransformer : ITransformer
 {
@@ -116,7 +118,7 @@ public sealed class GFlowNetSamplerTransformer : ITransformer
             using var outputs = session.Run(runOptions, ["seed"], [input], [_columns.Sample, _columns.LogReward, _columns.LogProbability]);
             var logRewards = outputs[1].GetTensorDataAsSpan<float>().ToArray();
             var logProbabilities = outputs[2].GetTensorDataAsSpan<float>().ToArray();
-            if (_step.SampleType == OnnxElement.String)
+            if (_step.SampleIsText)
             {
                 var reward = ((SequenceEnvironment)Environment).Reward;
                 for (int i = 0; i < rows; i++)

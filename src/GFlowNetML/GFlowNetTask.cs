@@ -19,6 +19,11 @@ public abstract class GFlowNetTask
     public abstract string Description { get; }
 
     /// <summary>A fixed environment; <c>Fit</c> reads nothing from its data but the seeds.</summary>
+    /// <remarks>The fitted sampler runs inside ONNX. The built-in environments use their ONNX step graphs with the
+    /// log-reward computed in the graph: <see cref="Environments.HyperGrid"/> (any size), <see cref="SequenceEnvironment"/>
+    /// (every action model; K^L ≤ 2^23), <see cref="DagEnvironment"/> (d·2^(d−1) ≤ 2^23) and <see cref="BitSequence"/>
+    /// (m·2^k·|M| ≤ 2^23). Any other environment must enumerate its states into tables of at most 2^23 entries; otherwise
+    /// <c>Fit</c> throws <see cref="NotSupportedException"/>.</remarks>
     public static GFlowNetTask Of(GFlowNetEnvironment environment) => new FixedTask(environment ?? throw new ArgumentNullException(nameof(environment)));
 
     /// <summary>The paper's hyper-grid (see <see cref="HyperGrid"/>); default the 2-dimensional 8 × 8 grid.</summary>
@@ -31,7 +36,7 @@ public abstract class GFlowNetTask
     /// <param name="sequenceColumnName">The text column (default <c>Sequence</c>).</param>
     /// <param name="scoreColumnName">The score column (default <c>Score</c>).</param>
     /// <param name="options">The paper's transform and modes; <c>null</c> for TFBind8's.</param>
-    /// <param name="actionModel">How sequences are built (default write-any-blank).</param>
+    /// <param name="actionModel">How sequences are built: write any blank (default), append, or prepend or append.</param>
     public static GFlowNetTask SequenceTable(int tokens, string sequenceColumnName = SequenceRewardTables.DefaultSequenceColumnName,
         string scoreColumnName = SequenceRewardTables.DefaultScoreColumnName, SequenceTableOptions? options = null,
         SequenceActionModel actionModel = SequenceActionModel.WriteAnyBlank)
@@ -39,8 +44,8 @@ public abstract class GFlowNetTask
         if (tokens < 1) throw new ArgumentOutOfRangeException(nameof(tokens), tokens, "tokens must be at least 1.");
         ArgumentException.ThrowIfNullOrWhiteSpace(sequenceColumnName);
         ArgumentException.ThrowIfNullOrWhiteSpace(scoreColumnName);
-        if (actionModel is not (SequenceActionModel.WriteAnyBlank or SequenceActionModel.Append))
-            throw new ArgumentOutOfRangeException(nameof(actionModel), actionModel, "actionModel must be WriteAnyBlank or Append (the ML.NET sampler runs these inside ONNX).");
+        if (!Enum.IsDefined(actionModel))
+            throw new ArgumentOutOfRangeException(nameof(actionModel), actionModel, "actionModel must be WriteAnyBlank, Append or PrependOrAppend.");
         return new SequenceTableTask(tokens, sequenceColumnName, scoreColumnName, options, actionModel);
     }
 
@@ -71,7 +76,7 @@ public abstract class GFlowNetTask
 
         internal override GFlowNetEnvironment Create(IDataView data, string seedColumn) => environment;
 
-        internal override int SampleWidth(SchemaShape input, string seedColumn) => environment is SequenceEnvironment { ActionModel: not SequenceActionModel.PrependOrAppend } ? 0 : environment.StateWidth;
+        internal override int SampleWidth(SchemaShape input, string seedColumn) => environment is SequenceEnvironment ? 0 : environment.StateWidth;
     }
 
     private sealed class SequenceTableTask(int tokens, string sequenceColumn, string scoreColumn, SequenceTableOptions? options, SequenceActionModel actionModel) : GFlowNetTask

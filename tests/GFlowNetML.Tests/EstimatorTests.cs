@@ -296,6 +296,7 @@ public sealed class EstimatorTests
         Assert.AreEqual("SampleColumnName", e.ParamName);
         e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.GFlowNet().Trainers.SubTrajectoryBalance(new SubTrajectoryBalanceOptions { SubTrajectoryLambda = 0 }));
         Assert.AreEqual("SubTrajectoryLambda", e.ParamName);
-        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => GFlowNetTask.SequenceTable(4, actionModel: SequenceActionModel.PrependOrAppend));
+        e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => GFlowNetTask.SequenceTable(4, actionModel: (SequenceActionModel)7));
+        Assert.AreEqual("actionModel", e.ParamName);
     }
 }

@@ -3,7 +3,7 @@ using GFlowNetML.Evaluation;
 using GFlowNetML.Models;
 using GFlowNetML.Rewards;
 using GFlowNetML.Sampling;
-using Microsoft.ML.OnnxRuntime;
+using static GFlowNetML.Tests.SamplingChecks;
 
 namespace GFlowNetML.Tests;
 
@@ -12,46 +12,19 @@ public sealed class SamplingGraphTests
 {
     private static readonly SamplingColumns Columns = new("seed", "sample", "log_reward", "log_probability");
 
-    internal static PolicyWeights RandomPolicy(GFlowNetEnvironment env, int seed, int hidden = 16)
-    {
-        var random = new Random(seed);
-        float[] Values(int n) => Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
-        int e = env.EncodingWidth, a = env.ActionCount;
-        return PolicyWeights.FromArrays([e, hidden, a], [Values(hidden * e), Values(hidden), Values(a * hidden), Values(a)]);
-    }
+    private static long[] Seeds(int n) => Enumerable.Range(0, n).Select(i => (long)i * 7919 - 5000).ToArray();
 
-    private static (NamedOnnxValue[] Outputs, IDisposable Owner) Run(byte[] model, long[] seeds)
+    /// <summary>Draws n vector samples from a batched graph: the states, log-rewards and log-probabilities.</summary>
+    private static (int[][] States, double[] LogRewards, float[] LogProbabilities) DrawVectors(SamplingStep step, PolicyWeights policy, int n)
     {
-        var session = new InferenceSession(model);
-        var input = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<long>(seeds, [seeds.Length, 1]);
-        var results = session.Run([NamedOnnxValue.CreateFromTensor("seed", input)]);
-        return (results.ToArray(), new Owner(results, session));
-    }
-
-    private sealed class Owner(IDisposable a, IDisposable b) : IDisposable
-    {
-        public void Dispose() { a.Dispose(); b.Dispose(); }
-    }
-
-    private static double[] Empirical(StateSpace space, IEnumerable<int[]> samples)
-    {
-        var p = new double[space.Terminals.Length];
-        int n = 0;
-        var position = new Dictionary<int, int>();
-        for (int t = 0; t < space.Terminals.Length; t++) position[space.Terminals[t]] = t;
-        foreach (var x in samples) { p[position[space.IndexOf(x)]]++; n++; }
-        for (int t = 0; t < p.Length; t++) p[t] /= n;
-        return p;
-    }
-
-    private static double[] Exact(StateSpace space, PolicyWeights policy)
-    {
-        var env = space.Environment;
-        var features = new float[space.Count * env.EncodingWidth];
-        env.Encode(space.States, features);
-        var logp = new float[space.Count * env.ActionCount];
-        policy.LogProbabilities(features, space.ForwardMask, space.Count, logp);
-        return TerminatingDistribution.Compute(space, logp);
+        var (outputs, owner) = Run(SamplingGraph.Build(step, policy, fitSeed: 7, "N", Columns, []), Seeds(n));
+        using (owner)
+        {
+            int width = step.SampleWidth;
+            var values = outputs[0].AsTensor<float>().ToArray();
+            var states = Enumerable.Range(0, n).Select(i => values[(i * width)..((i + 1) * width)].Select(v => (int)v).ToArray()).ToArray();
+            return (states, outputs[1].AsTensor<float>().Select(v => (double)v).ToArray(), outputs[2].AsTensor<float>().ToArray());
+        }
     }
 
     [TestMethod]
@@ -59,56 +32,103 @@ public sealed class SamplingGraphTests
     {
         var env = new HyperGrid(2, 4);
         var policy = RandomPolicy(env, 1);
-        var model = SamplingGraph.Build(SamplingStep.For(env), policy, fitSeed: 7, "N", Columns, []);
-        const int n = 20000;
-        var (outputs, owner) = Run(model, Enumerable.Range(0, n).Select(i => (long)i).ToArray());
-        using (owner)
-        {
-            var samples = outputs[0].AsTensor<float>().ToArray();
-            var logRewards = outputs[1].AsTensor<float>().ToArray();
-            var states = Enumerable.Range(0, n).Select(i => new[] { (int)samples[2 * i], (int)samples[2 * i + 1] }).ToArray();
-            var space = StateSpace.Enumerate(env);
-            double tv = DistributionMetrics.TotalVariation(Empirical(space, states), Exact(space, policy));
-            Assert.IsLessThan(0.03, tv, $"TV {tv}");
-            var expected = new double[1];
-            for (int i = 0; i < 50; i++)
-            {
-                env.LogReward(states[i], expected);
-                Assert.AreEqual(expected[0], logRewards[i], 1e-5);
-            }
-        }
+        var step = SamplingStep.For(env);
+        Assert.IsInstanceOfType<TensorSamplingStep>(step);
+        var (states, logRewards, _) = DrawVectors(step, policy, 20000);
+        var space = StateSpace.Enumerate(env);
+        AssertFollows(space, Exact(space, policy), states, logRewards, "hypergrid");
+    }
+
+    [TestMethod]
+    public void TheEnumeratedFallbackFollowsThePolicysTerminatingDistribution()
+    {
+        var env = new HyperGrid(2, 4);
+        var policy = RandomPolicy(env, 2);
+        var step = EnumeratedSamplingStep.TryCreate(env, out string reason);
+        Assert.IsNotNull(step, reason);
+        Assert.AreEqual("enumerated-v1", step.StepGraph.Name);
+        var (states, logRewards, _) = DrawVectors(step, policy, 20000);
+        var space = StateSpace.Enumerate(env);
+        AssertFollows(space, Exact(space, policy), states, logRewards, "enumerated hypergrid");
     }
 
     [TestMethod]
     public void SequenceSamplesFollowThePolicysTerminatingDistributionAndCarryTheirLogProbability()
     {
-        foreach (var model in new[] { SequenceActionModel.WriteAnyBlank, SequenceActionModel.Append })
+        foreach (var model in Enum.GetValues<SequenceActionModel>())
         {
             var reward = new SyntheticBindingLandscape(tokens: 2, length: 3, motifs: 1, seed: 2).ToTable();
             var env = new SequenceEnvironment(reward, model);
             var policy = RandomPolicy(env, 3);
             var bytes = SamplingGraph.Build(SamplingStep.For(env), policy, fitSeed: 11, "N", Columns, []);
             const int n = 20000;
-            var (outputs, owner) = Run(bytes, Enumerable.Range(0, n).Select(i => (long)i * 7919 - 5000).ToArray());
+            var (outputs, owner) = Run(bytes, Seeds(n));
             using (owner)
             {
                 var texts = outputs[0].AsTensor<string>().ToArray();
-                var logRewards = outputs[1].AsTensor<float>().ToArray();
+                var logRewards = outputs[1].AsTensor<float>().Select(v => (double)v).ToArray();
                 var logProbabilities = outputs[2].AsTensor<float>().ToArray();
                 var space = StateSpace.Enumerate(env);
                 var exact = Exact(space, policy);
-                double tv = DistributionMetrics.TotalVariation(Empirical(space, texts.Select(reward.Parse)), exact);
-                Assert.IsLessThan(0.03, tv, $"{model}: TV {tv}");
-                for (int i = 0; i < 20; i++)
+                AssertFollows(space, exact, texts.Select(reward.Parse).ToArray(), logRewards, model.ToString());
+                for (int i = 0; i < 20 && model == SequenceActionModel.Append; i++)
                 {
-                    Assert.AreEqual(reward.LogReward(reward.Parse(texts[i])), logRewards[i], 1e-5);
-                    if (model == SequenceActionModel.Append) // one trajectory per sequence: log P(τ) = log P_T(x)
-                    {
-                        int t = Array.IndexOf(space.Terminals, space.IndexOf(reward.Parse(texts[i])));
-                        Assert.AreEqual(Math.Log(exact[t]), logProbabilities[i], 1e-4);
-                    }
+                    // One trajectory per sequence: log P(τ) = log P_T(x).
+                    int t = Array.IndexOf(space.Terminals, space.IndexOf(reward.Parse(texts[i])));
+                    Assert.AreEqual(Math.Log(exact[t]), logProbabilities[i], 1e-4);
                 }
             }
         }
+    }
+
+    [TestMethod]
+    public void DagsBeyondEnumerationAreValidWithTheirBGeLogReward()
+    {
+        var env = DagEnvironment.FromLinearGaussian(nodes: 7, expectedEdges: 7, samples: 60, seed: 4);
+        Assert.IsNull(env.EnumerateStates());
+        var step = SamplingStep.For(env);
+        var (states, logRewards, logProbabilities) = DrawVectors(step, RandomPolicy(env, 5), 2000);
+        var expected = new double[1];
+        int edges = 0;
+        for (int i = 0; i < states.Length; i++)
+        {
+            var adjacency = states[i].AsSpan(0, 49);
+            CollectionAssert.AreEqual(env.StateOf(adjacency), states[i], "acyclic, closure consistent");
+            env.LogReward(states[i], expected);
+            Assert.AreEqual(expected[0], logRewards[i], 1e-4);
+            Assert.IsLessThanOrEqualTo(0f, logProbabilities[i]);
+            foreach (int a in adjacency) edges += a;
+        }
+        Assert.IsGreaterThan(states.Length, edges, "the draws are not all the empty graph");
+        Assert.IsGreaterThan(100, states.Select(s => env.Format(s)).Distinct().Count());
+    }
+
+    [TestMethod]
+    public void LargeHyperGridsAndBitSequencesGetTheirLogRewardInClosedForm()
+    {
+        GFlowNetEnvironment[] environments = [new HyperGrid(3, 12), new BitSequence(bits: 40, word: 4, codebook: 20, seed: 3, temperature: 2)];
+        foreach (var env in environments)
+        {
+            var step = SamplingStep.For(env);
+            Assert.IsInstanceOfType<TensorSamplingStep>(step, env.Description);
+            var (states, logRewards, _) = DrawVectors(step, RandomPolicy(env, 6), 3000);
+            var expected = new double[1];
+            var distinct = new HashSet<double>();
+            for (int i = 0; i < states.Length; i++)
+            {
+                env.LogReward(states[i], expected);
+                Assert.AreEqual(expected[0], logRewards[i], 1e-4, env.Format(states[i]));
+                distinct.Add(expected[0]);
+            }
+            Assert.IsGreaterThan(1, distinct.Count, $"{env.Description}: the draws span several rewards");
+        }
+    }
+
+    [TestMethod]
+    public void AnEnvironmentWhoseRewardTableIsTooLargeIsRefusedWithTheReason()
+    {
+        var env = new SequenceEnvironment(new DelegateSequenceReward(4, 12, x => 0.0), SequenceActionModel.Append);
+        var e = Assert.ThrowsExactly<NotSupportedException>(() => SamplingStep.For(env));
+        StringAssert.Contains(e.Message, "K^L = 1.67772E+07 sequences, more than 8388608");
     }
 }

@@ -5,20 +5,34 @@ namespace GFlowNetML.Onnx.Proto;
 /// <summary>
 /// Builds an ONNX GraphProto node by node. Constants go to the root graph's initializers (a Loop body refers to them
 /// through the outer scope, so weights are stored once); value names are unique across the root and its subgraphs.
+/// A graph made with <c>shareConstants</c> stores equal small constants once (an unrolled loop asks for the same tables
+/// at every step), and <see cref="Once"/> stores a large one once under a key.
 /// </summary>
 internal sealed class OnnxGraph
 {
+    /// <summary>The largest constant (in bytes) that a graph with shared constants looks up by content.</summary>
+    public const int MaxSharedConstantBytes = 1 << 16;
+
     private readonly List<ProtoMessage> _nodes = [];
     private readonly List<ProtoMessage> _initializers = [];
     private readonly List<ProtoMessage> _inputs = [];
     private readonly List<ProtoMessage> _outputs = [];
     private readonly OnnxGraph _root;
+    private readonly Dictionary<string, string>? _shared;
+    private readonly Dictionary<string, string> _once = new(StringComparer.Ordinal);
     private int _counter;
 
     public OnnxGraph(string name)
     {
         Name = name;
         _root = this;
+    }
+
+    /// <summary>A root graph; with <paramref name="shareConstants"/>, equal constants of at most
+    /// <see cref="MaxSharedConstantBytes"/> bytes (same type, shape and content) are stored once.</summary>
+    public OnnxGraph(string name, bool shareConstants) : this(name)
+    {
+        if (shareConstants) _shared = new Dictionary<string, string>(StringComparer.Ordinal);
     }
 
     private OnnxGraph(string name, OnnxGraph root)
@@ -57,11 +71,49 @@ internal sealed class OnnxGraph
 
     /// <summary>A float constant in the root graph.</summary>
     public string Constant(string hint, ReadOnlySpan<float> values, params long[] dims)
-        => _root.AddInitializer(Fresh(hint), OnnxType.Float, MemoryMarshal.AsBytes(values).ToArray(), dims);
+        => _root.AddConstant(hint, OnnxType.Float, MemoryMarshal.AsBytes(values).ToArray(), dims);
 
     /// <summary>An int64 constant in the root graph.</summary>
     public string Constant(string hint, ReadOnlySpan<long> values, params long[] dims)
-        => _root.AddInitializer(Fresh(hint), OnnxType.Int64, MemoryMarshal.AsBytes(values).ToArray(), dims);
+        => _root.AddConstant(hint, OnnxType.Int64, MemoryMarshal.AsBytes(values).ToArray(), dims);
+
+    /// <summary>A double constant in the root graph.</summary>
+    public string Constant(string hint, ReadOnlySpan<double> values, params long[] dims)
+        => _root.AddConstant(hint, OnnxType.Double, MemoryMarshal.AsBytes(values).ToArray(), dims);
+
+    /// <summary>A bool constant in the root graph.</summary>
+    public string Constant(string hint, ReadOnlySpan<bool> values, params long[] dims)
+        => _root.AddConstant(hint, OnnxType.Bool, MemoryMarshal.AsBytes(values).ToArray(), dims);
+
+    /// <summary>A string constant (UTF-8) in the root graph.</summary>
+    public string StringConstant(string hint, IReadOnlyList<string> values, params long[] dims)
+    {
+        var t = new ProtoMessage();
+        foreach (long d in dims) t.Int64(ProtoFields.Tensor.Dims, d);
+        t.Int32(ProtoFields.Tensor.DataType, (int)OnnxType.String);
+        foreach (var v in values) t.Bytes(ProtoFields.Tensor.StringData, System.Text.Encoding.UTF8.GetBytes(v));
+        string name = Fresh(hint);
+        t.String(ProtoFields.Tensor.Name, name);
+        _root._initializers.Add(t);
+        return name;
+    }
+
+    /// <summary>The value <paramref name="create"/> makes the first time <paramref name="key"/> is asked for (a large table
+    /// is stored once however often an unrolled loop uses it).</summary>
+    public string Once(string key, Func<string> create)
+    {
+        var once = _root._once;
+        if (!once.TryGetValue(key, out var name)) once[key] = name = create();
+        return name;
+    }
+
+    private string AddConstant(string hint, OnnxType type, byte[] raw, long[] dims)
+    {
+        if (_shared is null || raw.Length > MaxSharedConstantBytes) return AddInitializer(Fresh(hint), type, raw, dims);
+        string key = $"{(int)type}|{string.Join(',', dims)}|{Convert.ToBase64String(raw)}";
+        if (!_shared.TryGetValue(key, out var name)) _shared[key] = name = AddInitializer(Fresh(hint), type, raw, dims);
+        return name;
+    }
 
     /// <summary>A named float initializer in the root graph (weights), under exactly <paramref name="name"/>.</summary>
     public string NamedConstant(string name, ReadOnlySpan<float> values, params long[] dims)

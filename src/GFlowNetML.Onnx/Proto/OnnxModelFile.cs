@@ -3,7 +3,7 @@ using Google.Protobuf;
 
 namespace GFlowNetML.Onnx.Proto;
 
-/// <summary>Writes a ModelProto (IR 8, opset 17) and reads back the parts a sampler model needs: the metadata, the
+/// <summary>Writes a ModelProto (IR 8, opset 17 unless given) and reads back the parts a sampler model needs: the metadata, the
 /// graph's bytes and its float initializers.</summary>
 internal static class OnnxModelFile
 {
@@ -11,12 +11,17 @@ internal static class OnnxModelFile
     public const long Opset = 17;
 
     public static byte[] Write(OnnxGraph graph, IEnumerable<KeyValuePair<string, string>> metadata, string docString)
-    {
-        byte[] graphBytes = graph.ToProto().ToArray();
-        return Write(graphBytes, metadata, docString);
-    }
+        => Write(graph, metadata, docString, Opset);
+
+    /// <summary>The ModelProto of <paramref name="graph"/> importing the default domain at <paramref name="opset"/>
+    /// (e.g. 20 for <c>StringConcat</c>).</summary>
+    public static byte[] Write(OnnxGraph graph, IEnumerable<KeyValuePair<string, string>> metadata, string docString, long opset)
+        => Write(graph.ToProto().ToArray(), metadata, docString, opset);
 
     public static byte[] Write(byte[] graphBytes, IEnumerable<KeyValuePair<string, string>> metadata, string docString)
+        => Write(graphBytes, metadata, docString, Opset);
+
+    private static byte[] Write(byte[] graphBytes, IEnumerable<KeyValuePair<string, string>> metadata, string docString, long opset)
     {
         var model = new ProtoMessage()
             .Int64(ProtoFields.Model.IrVersion, IrVersion)
@@ -26,7 +31,7 @@ internal static class OnnxModelFile
             .Int64(ProtoFields.Model.ModelVersion, 1)
             .String(ProtoFields.Model.DocString, docString)
             .Bytes(ProtoFields.Model.Graph, graphBytes)
-            .Message(ProtoFields.Model.OpsetImport, new ProtoMessage().String(ProtoFields.OperatorSetId.Domain, "").Int64(ProtoFields.OperatorSetId.Version, Opset));
+            .Message(ProtoFields.Model.OpsetImport, new ProtoMessage().String(ProtoFields.OperatorSetId.Domain, "").Int64(ProtoFields.OperatorSetId.Version, opset));
         foreach (var (key, value) in metadata)
             model.Message(ProtoFields.Model.MetadataProps, new ProtoMessage().String(ProtoFields.StringStringEntry.Key, key).String(ProtoFields.StringStringEntry.Value, value));
         return model.ToArray();

@@ -23,7 +23,7 @@ internal static class ProtoFields
         public const int TypeFloat = 1, TypeInt = 2, TypeString = 3, TypeTensor = 4, TypeGraph = 5, TypeFloats = 6, TypeInts = 7;
     }
 
-    public static class Tensor { public const int Dims = 1, DataType = 2, Name = 8, RawData = 9; }
+    public static class Tensor { public const int Dims = 1, DataType = 2, StringData = 6, Name = 8, RawData = 9; }
 
     public static class ValueInfo { public const int Name = 1, Type = 2; }
 
@@ -42,5 +42,7 @@ internal enum OnnxType
     Float = 1,
     Int32 = 6,
     Int64 = 7,
+    String = 8,
     Bool = 9,
+    Double = 11,
 }

@@ -1,4 +1,6 @@
 using GFlowNetML.Models;
+using GFlowNetML.Onnx.Graphs;
+using GFlowNetML.Onnx.Proto;
 
 namespace GFlowNetML.Sampling;
 
@@ -10,11 +12,13 @@ namespace GFlowNetML.Sampling;
 internal sealed record SamplingColumns(string Seed, string Sample, string LogReward, string LogProbability);
 
 /// <summary>
-/// The whole sampler as one ONNX graph with no random operator: each row's int64 seed, mixed with the fit seed, starts a
-/// Lehmer generator (x ← 48271·x mod 2³¹−1) that draws one uniform per step; the action is the inverse-CDF draw from the
-/// policy's masked softmax. The trajectory loop is unrolled MaxTrajectoryLength times (finished rows keep their state).
-/// A row's sample depends only on its seed and the fit seed, so Transform, a PredictionEngine, a saved and reloaded model
-/// and a batched session all draw the same objects.
+/// The whole sampler as one ONNX graph with no random operator, for ML.NET's ONNX transformer: each row's int64 seed,
+/// mixed with the fit seed, starts a Lehmer generator (x ← 48271·x mod 2³¹−1) that draws one uniform per step; the action
+/// is the inverse-CDF draw from the policy's masked softmax (<see cref="PolicyGraph"/>); the environment's step graph
+/// (<see cref="SamplingStep.StepGraph"/>) gives the initial states, features, masks and steps. The trajectory loop is
+/// unrolled MaxTrajectoryLength times (finished rows keep their state). Outputs: the sample, its log-reward and the
+/// log-probability of its trajectory. A row's sample depends only on its seed and the fit seed, so Transform, a
+/// PredictionEngine, a saved and reloaded model and a batched session all draw the same objects.
 /// </summary>
 internal static class SamplingGraph
 {
@@ -37,82 +41,95 @@ internal static class SamplingGraph
     public static byte[] Build(SamplingStep step, PolicyWeights policy, long fitSeed, object batch, SamplingColumns columns, IEnumerable<KeyValuePair<string, string>> metadata)
     {
         var env = step.Environment;
+        var graph = step.StepGraph;
         int actions = env.ActionCount, steps = env.MaxTrajectoryLength;
         if (steps > MaxSteps) throw new NotSupportedException($"{env.Description} has trajectories of up to {steps} steps; the ML.NET sampler unrolls at most {MaxSteps}.");
-        var g = new OnnxBuilder();
-        g.Input(columns.Seed, OnnxElement.Int64, batch, 1L);
-        string seeds = g.Node("Reshape", [columns.Seed, g.Int64("flat", [-1], 1)]);
+        var g = new OnnxGraph("gflownetml_sampler", shareConstants: true);
+        PolicyGraph.AddWeights(g, policy);
+        g.Input(columns.Seed, OnnxType.Int64, batch, 1L);
+        string seeds = g.Node("Reshape", [columns.Seed, g.Constant("flat", [-1L], 1)]);
         string size = g.Node("Shape", [seeds]);
-        string states = step.Initial(g, size);
-        string active = g.Node("ConstantOfShape", [size], ("value", OnnxBuilder.TensorValue.Scalar(true)));
-        string logProbability = g.Node("ConstantOfShape", [size], ("value", OnnxBuilder.TensorValue.Scalar(0f)));
+        string states = graph.InitialStates(g, size);
+        string active = g.Node("ConstantOfShape", [size], null, OnnxAttribute.Scalar("value", OnnxType.Bool, [1]));
+        string logProbability = g.Node("ConstantOfShape", [size], null, OnnxAttribute.Scalar("value", OnnxType.Float, BitConverter.GetBytes(0f)));
         string x = Generator(g, seeds, fitSeed);
-        string axis1 = g.Int64("axis1", [1], 1);
-        string last = g.Int64("last_action", [actions - 1]);
+        string axis1 = g.Constant("axis1", [1L], 1);
+        string last = g.Constant("last_action", [(long)(actions - 1)]);
         for (int t = 0; t < steps; t++)
         {
-            x = g.Node("Mod", [g.Node("Mul", [x, g.Int64("multiplier", [48271])]), g.Int64("modulus", [Modulus])]);
-            string u = g.Node("Div", [g.Node("Cast", [x], ("to", (long)OnnxElement.Float)), g.Float("modulus_f", [Modulus])]);
-            string mask = step.Mask(g, states);
-            string logp = Policy(g, policy, step.Encode(g, states), mask);
-            string cdf = g.Node("CumSum", [g.Node("Exp", [logp]), g.Int64("axis1_scalar", [1])]);
-            string total = g.Node("Gather", [cdf, g.Int64("last_scalar", [actions - 1])], ("axis", 1L));
-            string threshold = g.Node("Unsqueeze", [g.Node("Mul", [u, total]), axis1]);
-            string below = g.Node("Cast", [g.Node("Less", [cdf, threshold])], ("to", (long)OnnxElement.Int64));
-            string action = g.Node("Min", [g.Node("ReduceSum", [below, axis1], ("keepdims", 0L)), last]);
-            string chosen = g.Node("Squeeze", [g.Node("GatherElements", [logp, g.Node("Unsqueeze", [action, axis1])], ("axis", 1L)), axis1]);
-            logProbability = g.Node("Add", [logProbability, g.Node("Where", [active, chosen, g.Float("zero_f", [0f])])]);
-            states = step.Step(g, states, action, active);
+            x = g.Node("Mod", [g.Node("Mul", [x, g.Constant("multiplier", [48271L])]), g.Constant("modulus", [Modulus])]);
+            string u = g.Node("Div", [g.Node("Cast", [x], null, OnnxAttribute.Int("to", (long)OnnxType.Float)), g.Constant("modulus_f", [(float)Modulus])]);
+            string logp = PolicyGraph.Emit(g, policy, graph.Encode(g, states), graph.ForwardMask(g, states));
+            string action = InverseCdf(g, logp, u, last);
+            string chosen = g.Node("Squeeze", [g.Node("GatherElements", [logp, g.Node("Unsqueeze", [action, axis1])], null, OnnxAttribute.Int("axis", 1)), axis1]);
+            logProbability = g.Node("Add", [logProbability, g.Node("Where", [active, chosen, g.Constant("zero_f", [0f])])]);
+            states = graph.Step(g, states, action, active);
             active = g.Node("And", [active, g.Node("Not", [g.Node("Equal", [action, last])])]);
         }
 
         bool rowForm = batch is long one && one == 1;
         string sample = step.Sample(g, states);
         // ML.NET's row-by-row form: a flat [W] vector (Vector<Single, W>) instead of [1, W].
-        if (rowForm && step.SampleType != OnnxElement.String) sample = g.Node("Reshape", [sample, g.Int64("flat", [-1], 1)]);
-        g.NodeTo("Identity", [sample], columns.Sample);
-        g.NodeTo("Identity", [step.LogReward(g, states)], columns.LogReward);
-        g.NodeTo("Identity", [logProbability], columns.LogProbability);
-        if (step.SampleType == OnnxElement.String) g.Output(columns.Sample, OnnxElement.String, batch);
-        else if (rowForm) g.Output(columns.Sample, OnnxElement.Float, (long)step.SampleWidth);
-        else g.Output(columns.Sample, OnnxElement.Float, batch, (long)step.SampleWidth);
-        g.Output(columns.LogReward, OnnxElement.Float, batch);
-        g.Output(columns.LogProbability, OnnxElement.Float, batch);
-        return g.ToModel("gflownetml_sampler", Opset, metadata,
-            $"GFlowNetML sampler for {env.Description}: int64 seed per row → one sampled object, its log-reward and its log-probability.");
+        if (rowForm && !step.SampleIsText) sample = g.Node("Reshape", [sample, g.Constant("flat", [-1L], 1)]);
+        g.Node("Identity", [sample], columns.Sample);
+        g.Node("Identity", [step.LogReward(g, states)], columns.LogReward);
+        g.Node("Identity", [logProbability], columns.LogProbability);
+        DeclareOutputs(g, columns, batch, step.SampleIsText ? 0 : step.SampleWidth);
+        return OnnxModelFile.Write(g, [.. metadata, new("gflownetml.step_graph", graph.Name)], $"GFlowNetML sampler for {env.Description}: int64 seed per row → one sampled object, its log-reward and its log-probability.", Opset);
     }
 
-    /// <summary>The generator's first state from the row seeds, in [1, 2³¹ − 2]: two rounds of (h + a)(h + b) mod p
-    /// (products stay below 2⁶³) with constants derived from the fit seed.</summary>
-    private static string Generator(OnnxBuilder g, string seed, long fitSeed)
+    /// <summary>A graph with the sampler's inputs and outputs only (a text sample when <paramref name="sampleWidth"/> is 0,
+    /// else a float vector), to state ML.NET's output schema before training.</summary>
+    public static byte[] Schema(SamplingColumns columns, int sampleWidth)
     {
-        var mix = new GFlowNetML.Sampling.Constants(fitSeed);
-        string m = g.Int64("modulus", [Modulus]);
+        var g = new OnnxGraph("gflownetml_schema");
+        g.Input(columns.Seed, OnnxType.Int64, 1L, 1L);
+        string zero = g.Node("Cast", [g.Node("Reshape", [columns.Seed, g.Constant("flat", [-1L], 1)])], null, OnnxAttribute.Int("to", (long)OnnxType.Float));
+        string sample = sampleWidth == 0 ? g.StringConstant("text", [""], 1) : g.Constant("vector", new float[sampleWidth], sampleWidth);
+        g.Node("Identity", [sample], columns.Sample);
+        g.Node("Identity", [zero], columns.LogReward);
+        g.Node("Identity", [zero], columns.LogProbability);
+        DeclareOutputs(g, columns, 1L, sampleWidth);
+        return OnnxModelFile.Write(g, [], "GFlowNetML sampler schema.", Opset);
+    }
+
+    /// <summary>The outputs: the sample (text [batch], or float [W] in the row form, [batch, W] batched), the log-reward and
+    /// the log-probability (float [batch]).</summary>
+    private static void DeclareOutputs(OnnxGraph g, SamplingColumns columns, object batch, int sampleWidth)
+    {
+        if (sampleWidth == 0) g.Output(columns.Sample, OnnxType.String, batch);
+        else if (batch is long one && one == 1) g.Output(columns.Sample, OnnxType.Float, (long)sampleWidth);
+        else g.Output(columns.Sample, OnnxType.Float, batch, (long)sampleWidth);
+        g.Output(columns.LogReward, OnnxType.Float, batch);
+        g.Output(columns.LogProbability, OnnxType.Float, batch);
+    }
+
+    /// <summary>The action int64 [N] whose cumulative probability first exceeds u·total (u float [N]); the last action when
+    /// rounding leaves every partial sum below.</summary>
+    private static string InverseCdf(OnnxGraph g, string logp, string u, string last)
+    {
+        string axis1 = g.Constant("axis1", [1L], 1);
+        string cdf = g.Node("CumSum", [g.Node("Exp", [logp]), g.Constant("axis1_scalar", [1L])]);
+        string total = g.Node("Gather", [cdf, last], null, OnnxAttribute.Int("axis", 1));
+        string threshold = g.Node("Unsqueeze", [g.Node("Mul", [u, total]), axis1]);
+        string below = g.Node("Cast", [g.Node("Less", [cdf, threshold])], null, OnnxAttribute.Int("to", (long)OnnxType.Int64));
+        return g.Node("Min", [g.Node("ReduceSum", [below, axis1], null, OnnxAttribute.Int("keepdims", 0)), last]);
+    }
+
+    /// <summary>The generator's first state from the row seeds, in [1, 2³¹ − 2]: three rounds of (h + a)(h + b) mod p
+    /// (products stay below 2⁶³) with constants derived from the fit seed.</summary>
+    private static string Generator(OnnxGraph g, string seed, long fitSeed)
+    {
+        var mix = new Constants(fitSeed);
+        string m = g.Constant("modulus", [Modulus]);
         string h = g.Node("Mod", [seed, m]);
         for (int round = 0; round < 3; round++)
         {
-            string a = g.Node("Add", [h, g.Int64("mix", [mix.Next()])]);
-            string b = g.Node("Add", [h, g.Int64("mix", [mix.Next()])]);
+            string a = g.Node("Add", [h, g.Constant("mix", [mix.Next()])]);
+            string b = g.Node("Add", [h, g.Constant("mix", [mix.Next()])]);
             h = g.Node("Mod", [g.Node("Mul", [a, b]), m]);
         }
-        return g.Node("Add", [g.Node("Mod", [h, g.Int64("modulus_minus_one", [Modulus - 1])]), g.Int64("one", [1])]);
-    }
-
-    /// <summary>The MLP (Gemm with transB, ReLU) and the masked log-softmax: log π_F float [N, A].</summary>
-    private static string Policy(OnnxBuilder g, PolicyWeights policy, string features, string mask)
-    {
-        string h = features;
-        for (int l = 0; l < policy.Layers.Count; l++)
-        {
-            var layer = policy.Layers[l];
-            int index = l;
-            string w = g.Once($"w{index}", () => g.Float($"policy_w{index}", layer.Weights.ToArray(), layer.Outputs, layer.Inputs));
-            string b = g.Once($"b{index}", () => g.Float($"policy_b{index}", layer.Bias.ToArray(), layer.Outputs));
-            h = g.Node("Gemm", [h, w, b], ("transB", 1L));
-            if (layer.Activation == LayerActivation.Relu) h = g.Node("Relu", [h]);
-        }
-        string masked = g.Node("Where", [mask, h, g.Float("masked_logit", [-1e9f])]);
-        return g.Node("LogSoftmax", [masked], ("axis", -1L));
+        return g.Node("Add", [g.Node("Mod", [h, g.Constant("modulus_minus_one", [Modulus - 1])]), g.Constant("one", [1L])]);
     }
 }
 
