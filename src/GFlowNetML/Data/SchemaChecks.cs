@@ -77,45 +77,47 @@ internal static class SchemaChecks
 
     /// <summary>A getter that reads any numeric scalar column of a cursor as a double.</summary>
     public static Func<double> NumericGetter(DataViewRowCursor cursor, DataViewSchema.Column column)
-    {
-        Type raw = column.Type.RawType;
-        if (raw == typeof(float)) return Wrap<float>(v => v);
-        if (raw == typeof(double)) return Wrap<double>(v => v);
-        if (raw == typeof(int)) return Wrap<int>(v => v);
-        if (raw == typeof(long)) return Wrap<long>(v => v);
-        if (raw == typeof(short)) return Wrap<short>(v => v);
-        if (raw == typeof(sbyte)) return Wrap<sbyte>(v => v);
-        if (raw == typeof(byte)) return Wrap<byte>(v => v);
-        if (raw == typeof(ushort)) return Wrap<ushort>(v => v);
-        if (raw == typeof(uint)) return Wrap<uint>(v => v);
-        if (raw == typeof(ulong)) return Wrap<ulong>(v => v);
-        throw new ArgumentOutOfRangeException(nameof(column), $"Column '{column.Name}' of type {column.Type} is not numeric.");
-
-        Func<double> Wrap<T>(Func<T, double> convert)
-        {
-            var getter = cursor.GetGetter<T>(column);
-            T value = default!;
-            return () => { getter(ref value); return convert(value); };
-        }
-    }
+        => Dispatch(column.Type.RawType, new ScalarGetter(cursor, column))
+            ?? throw new ArgumentOutOfRangeException(nameof(column), $"Column '{column.Name}' of type {column.Type} is not numeric.");
 
     /// <summary>A getter that reads a known-size numeric vector column of a cursor into a double array.</summary>
     public static Action<double[]> NumericVectorGetter(DataViewRowCursor cursor, DataViewSchema.Column column)
-    {
-        Type raw = ((VectorDataViewType)column.Type).ItemType.RawType;
-        if (raw == typeof(float)) return Wrap<float>(v => v);
-        if (raw == typeof(double)) return Wrap<double>(v => v);
-        if (raw == typeof(int)) return Wrap<int>(v => v);
-        if (raw == typeof(long)) return Wrap<long>(v => v);
-        if (raw == typeof(short)) return Wrap<short>(v => v);
-        if (raw == typeof(sbyte)) return Wrap<sbyte>(v => v);
-        if (raw == typeof(byte)) return Wrap<byte>(v => v);
-        if (raw == typeof(ushort)) return Wrap<ushort>(v => v);
-        if (raw == typeof(uint)) return Wrap<uint>(v => v);
-        if (raw == typeof(ulong)) return Wrap<ulong>(v => v);
-        throw new ArgumentOutOfRangeException(nameof(column), $"Column '{column.Name}' of type {column.Type} is not a numeric vector.");
+        => Dispatch(((VectorDataViewType)column.Type).ItemType.RawType, new VectorGetter(cursor, column))
+            ?? throw new ArgumentOutOfRangeException(nameof(column), $"Column '{column.Name}' of type {column.Type} is not a numeric vector.");
 
-        Action<double[]> Wrap<T>(Func<T, double> convert)
+    /// <summary>Builds something for the numeric type ML.NET stores as <paramref name="raw"/> (float, double and the integer
+    /// kinds), or returns null when the type is not numeric.</summary>
+    private static TResult? Dispatch<TResult>(Type raw, INumericVisitor<TResult> visitor) where TResult : class
+        => raw == typeof(float) ? visitor.Visit<float>()
+            : raw == typeof(double) ? visitor.Visit<double>()
+            : raw == typeof(int) ? visitor.Visit<int>()
+            : raw == typeof(long) ? visitor.Visit<long>()
+            : raw == typeof(short) ? visitor.Visit<short>()
+            : raw == typeof(sbyte) ? visitor.Visit<sbyte>()
+            : raw == typeof(byte) ? visitor.Visit<byte>()
+            : raw == typeof(ushort) ? visitor.Visit<ushort>()
+            : raw == typeof(uint) ? visitor.Visit<uint>()
+            : raw == typeof(ulong) ? visitor.Visit<ulong>()
+            : null;
+
+    private interface INumericVisitor<out TResult>
+    {
+        TResult Visit<T>() where T : struct, System.Numerics.INumberBase<T>;
+    }
+
+    private sealed class ScalarGetter(DataViewRowCursor cursor, DataViewSchema.Column column) : INumericVisitor<Func<double>>
+    {
+        public Func<double> Visit<T>() where T : struct, System.Numerics.INumberBase<T>
+        {
+            var getter = cursor.GetGetter<T>(column);
+            T value = default;
+            return () => { getter(ref value); return double.CreateChecked(value); };
+        }
+    }
+
+    private sealed class VectorGetter(DataViewRowCursor cursor, DataViewSchema.Column column) : INumericVisitor<Action<double[]>>
+    {
+        public Action<double[]> Visit<T>() where T : struct, System.Numerics.INumberBase<T>
         {
             var getter = cursor.GetGetter<VBuffer<T>>(column);
             VBuffer<T> value = default;
@@ -123,7 +125,7 @@ internal static class SchemaChecks
             {
                 getter(ref value);
                 int i = 0;
-                foreach (var v in value.DenseValues()) target[i++] = convert(v);
+                foreach (var v in value.DenseValues()) target[i++] = double.CreateChecked(v);
             };
         }
     }
