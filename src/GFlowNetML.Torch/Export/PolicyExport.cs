@@ -69,6 +69,15 @@ public static class PolicyExport
             metrics["true_log_z"] = final.TrueLogZ;
             metrics["modes_found"] = final.ModesFound;
             metrics["evaluated_at_iteration"] = final.Iteration;
+            if (final.Sampled is { } sampled)
+            {
+                // Spaces too large to enumerate: the exact fields are NaN (and left out of the file); these describe the run.
+                metrics["sampled_mean_reward"] = sampled.MeanReward;
+                metrics["sampled_top_k_mean_reward"] = sampled.TopKMeanReward;
+                metrics["sampled_top_k"] = sampled.TopK;
+                metrics["sampled_unique_modes"] = sampled.UniqueModes;
+                metrics["sampled_diversity"] = sampled.Diversity;
+            }
         }
         return new TrainingSummary(options.Method.ToVariantName(options.LearnBackwardPolicy), options.Seed, iterations, trajectories, metrics);
     }
