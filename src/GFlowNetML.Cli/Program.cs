@@ -22,6 +22,7 @@ namespace GFlowNetML.Cli
               export  write the forward policy of a training checkpoint as an ONNX sampler model
               sample  draw objects from an ONNX sampler model (CUDA or CPU) into a CSV file
               bench-sampler  samples per second of the ONNX and TorchSharp samplers, and the model load time
+              tune    search a trainer's options (CFO, random or grid search) and write the leaderboard to tune.json
 
             Run 'gflownet COMMAND --help' for the options of a command.
             """;
@@ -40,9 +41,9 @@ namespace GFlowNetML.Cli
             }
             string command = args[0];
             var rest = args.Skip(1).ToArray();
-            if (command is not ("train" or "bench" or "compare" or "export" or "sample" or "bench-sampler"))
+            if (command is not ("train" or "bench" or "compare" or "export" or "sample" or "bench-sampler" or "tune"))
             {
-                Console.Error.WriteLine($"gflownet: unknown command '{command}'; allowed commands: train, bench, compare, export, sample, bench-sampler.");
+                Console.Error.WriteLine($"gflownet: unknown command '{command}'; allowed commands: train, bench, compare, export, sample, bench-sampler, tune.");
                 return 2;
             }
             if (rest.Contains("--help") || rest.Contains("-h"))
@@ -50,7 +51,7 @@ namespace GFlowNetML.Cli
                 Console.WriteLine(command switch
                 {
                     "train" => TrainCommand.Help, "bench" => BenchCommand.Help, "export" => ExportCommand.Help, "sample" => SampleCommand.Help,
-                    "bench-sampler" => BenchSamplerCommand.Help, _ => CompareCommand.Help,
+                    "bench-sampler" => BenchSamplerCommand.Help, "tune" => TuneCommand.Help, _ => CompareCommand.Help,
                 });
                 return 0;
             }
@@ -66,6 +67,7 @@ namespace GFlowNetML.Cli
                     "export" => ExportCommand.Run(new ArgumentReader(command, rest, ExportCommand.OptionNames), console),
                     "sample" => SampleCommand.Run(new ArgumentReader(command, SampleCommand.Normalize(rest), SampleCommand.OptionNames), console, cts.Token),
                     "bench-sampler" => BenchSamplerCommand.Run(new ArgumentReader(command, rest, BenchSamplerCommand.OptionNames), console),
+                    "tune" => TuneCommand.Run(new ArgumentReader(command, rest, TuneCommand.OptionNames), console, cts.Token),
                     _ => CompareCommand.Run(new ArgumentReader(command, rest, CompareSettings.OptionNames), console, cts.Token),
                 };
             }

@@ -1,5 +1,6 @@
 using GFlowNetML.Evaluation;
 using GFlowNetML.Trainers;
+using GFlowNetML.Tuning;
 using Microsoft.ML;
 
 namespace GFlowNetML;
@@ -20,10 +21,14 @@ public sealed class GFlowNetCatalog
     {
         _mlContext = mlContext;
         Trainers = new GFlowNetTrainers(mlContext);
+        Tuning = new GFlowNetTuning(mlContext);
     }
 
     /// <summary>The trainers: policy gradient (RL-U/B/G), trust region (RL-T), TB, DB and SubTB.</summary>
     public GFlowNetTrainers Trainers { get; }
+
+    /// <summary>AutoML-style hyperparameter search over the trainers' options: search spaces, tuners and experiments.</summary>
+    public GFlowNetTuning Tuning { get; }
 
     /// <summary>
     /// Evaluates a fitted sampler. Where the environment's states can be enumerated the metrics are exact (total variation,

@@ -1,0 +1,205 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GFlowNetML.Trainers;
+using GFlowNetML.Tuning;
+using Microsoft.ML;
+using Spectre.Console;
+
+namespace GFlowNetML.Cli.Commands;
+
+/// <summary><c>gflownet tune</c>: an AutoML-style search over a trainer's options (the ML.NET estimator's Options and their
+/// <c>[Range]</c>/<c>[Choice]</c> attributes), printing a leaderboard and writing tune.json.</summary>
+internal static class TuneCommand
+{
+    public const string FileName = "tune.json";
+
+    public static string Help => $"""
+        gflownet tune --env hypergrid|sequence|dag|bitseq [environment options] --method rl-u|rl-b|rl-g|rl-t|tb|db|subtb
+                      --tuner cfo|random|grid --trials N [--max-seconds S] --seed S --out DIR
+                      [--iterations 200] [--batch-size 64] [--eval-every 50] [--objective auto|tv|logz|topk]
+                      [--grid-steps 3] [--exclude Name,Name] [--threads 1]
+        {EnvironmentSettings.Help}
+        Each trial fits the method's ML.NET estimator with --iterations iterations and the options the tuner proposes
+        (learning rates, network size, batch size and the method's own options; --exclude keeps some at their defaults, or
+        at --batch-size). Every trial trains with the same seed. The objective: the final exact total variation where the
+        space can be enumerated, otherwise minus the top-k mean reward of the final evaluation (auto); tv, logz
+        (|log Z - log Z*|) or topk choose one. Prints the leaderboard and writes DIR/tune.json.
+        """;
+
+    public static readonly string[] OptionNames =
+    [
+        .. EnvironmentSettings.OptionNames, "method", "tuner", "trials", "max-seconds", "seed", "out", "iterations", "batch-size",
+        "eval-every", "objective", "grid-steps", "exclude", "threads",
+    ];
+
+    private static readonly string[] Methods = ["rl-u", "rl-b", "rl-g", "rl-t", "tb", "db", "subtb"];
+    private static readonly string[] Tuners = ["cfo", "random", "grid"];
+    private static readonly string[] Objectives = ["auto", "tv", "logz", "topk"];
+
+    public static int Run(ArgumentReader args, IAnsiConsole console, CancellationToken cancellationToken)
+    {
+        var environment = EnvironmentSettings.Parse(args);
+        string method = args.String("method", "rl-u");
+        if (!Methods.Contains(method))
+            throw new UsageException($"--method must be one of: {string.Join(", ", Methods)}; got '{method}'{(method == "fm" ? " (flow matching has no ML.NET trainer to tune)" : "")}.");
+        string tunerName = args.String("tuner", "cfo");
+        if (!Tuners.Contains(tunerName)) throw new UsageException($"--tuner must be one of: {string.Join(", ", Tuners)}; got '{tunerName}'.");
+        string objectiveName = args.String("objective", "auto");
+        if (!Objectives.Contains(objectiveName)) throw new UsageException($"--objective must be one of: {string.Join(", ", Objectives)}; got '{objectiveName}'.");
+        int trials = args.Int("trials", 10, 1, 100_000);
+        double maxSeconds = args.Double("max-seconds", double.PositiveInfinity, 0, exclusiveMin: true);
+        int seed = args.Int("seed", 0, 0);
+        int iterations = args.Int("iterations", 200, 1);
+        int batchSize = args.Int("batch-size", 64, 1);
+        int evalEvery = args.Int("eval-every", 50, 1);
+        int gridSteps = args.Int("grid-steps", 3, 2, 1000);
+        int threads = args.Int("threads", 1, 1, 256);
+        if (args.Has("grid-steps") && tunerName != "grid") throw new UsageException($"--grid-steps applies to --tuner grid only; got --tuner {tunerName}.");
+        var options = CreateOptions(method);
+        options.Iterations = iterations;
+        options.BatchSize = batchSize;
+        options.EvalEvery = evalEvery;
+        var space = CreateSearchSpace(options, args.String("exclude"));
+        string outDir = args.String("out") ?? throw new UsageException("--out is required: the folder tune.json is written to.");
+        environment.EnsureEncodable();
+        OutputFolder.EnsureWritable(outDir);
+
+        TorchRuntime.Configure(threads);
+        var env = environment.CreateEnvironment();
+        options.Task = GFlowNetTask.Of(env);
+        var experiment = new MLContext(seed).GFlowNet().Tuning.CreateExperiment(options)
+            .SetSearchSpace(space).SetMaxTrials(trials).SetSeed(seed)
+            .SetObjective(objectiveName switch
+            {
+                "tv" => TuningObjective.TotalVariation,
+                "logz" => TuningObjective.LogZError,
+                "topk" => TuningObjective.NegativeTopKMeanReward,
+                _ => TuningObjective.Default,
+            });
+        experiment = tunerName switch
+        {
+            "random" => experiment.SetRandomSearchTuner(),
+            "grid" => experiment.SetGridSearchTuner(gridSteps),
+            _ => experiment.SetCostFrugalTuner(),
+        };
+        if (double.IsFinite(maxSeconds)) experiment.SetTrainingTimeInSeconds(maxSeconds);
+        string budget = double.IsFinite(maxSeconds) ? string.Create(CultureInfo.InvariantCulture, $" or {maxSeconds:G} s") : "";
+        console.MarkupLineInterpolated($"[bold]Tuning {method}[/] on {env.Description} with {tunerName}: {trials} trials{budget} of {iterations} iterations, seed {seed}, training seed {experiment.TrainingSeed}");
+        console.MarkupLineInterpolated($"Search space: {string.Join("; ", space.Dimensions.Select(d => d.ToString()))}");
+
+        var result = experiment.Run(new SyncProgress<TuningTrial>(t => console.MarkupLineInterpolated(
+            $"  trial {t.TrialId}: {MetricText(t)} in {t.Seconds.ToString("F1", CultureInfo.InvariantCulture)} s ({ValuesText(t.Values)}){(t.Error is null ? "" : " — " + t.Error)}")), cancellationToken);
+
+        PrintLeaderboard(console, result);
+        Write(outDir, result, space, env.Description, method, tunerName, seed, experiment.TrainingSeed, iterations);
+        console.MarkupLineInterpolated($"Wrote {Path.Combine(outDir, FileName)}");
+        if (result.StopReason == "cancelled")
+        {
+            console.MarkupLine("[yellow]Stopped early (cancelled).[/]");
+            return 130;
+        }
+        if (result.BestTrial is null)
+        {
+            console.MarkupLine("[red]No trial succeeded.[/]");
+            return 1;
+        }
+        return 0;
+    }
+
+    private static GFlowNetSamplerOptions CreateOptions(string method) => method switch
+    {
+        "rl-u" => new PolicyGradientOptions { Variant = PolicyGradientVariant.Uniform },
+        "rl-b" => new PolicyGradientOptions { Variant = PolicyGradientVariant.Backward },
+        "rl-g" => new PolicyGradientOptions { Variant = PolicyGradientVariant.Guided },
+        "rl-t" => new TrustRegionOptions(),
+        "tb" => new TrajectoryBalanceOptions(),
+        "db" => new DetailedBalanceOptions(),
+        _ => new SubTrajectoryBalanceOptions(),
+    };
+
+    /// <summary>The options' search space without Iterations (the budget) and the --exclude names (case-insensitive; dashes
+    /// ignored, so learning-rate names LearningRate).</summary>
+    private static SearchSpace CreateSearchSpace(GFlowNetSamplerOptions options, string? exclude)
+    {
+        var all = new SearchSpace(options.GetType());
+        var names = new List<string> { nameof(GFlowNetSamplerOptions.Iterations) };
+        foreach (var raw in (exclude ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var match = all.Dimensions.FirstOrDefault(d => string.Equals(d.Name, raw.Replace("-", ""), StringComparison.OrdinalIgnoreCase))
+                ?? throw new UsageException($"--exclude: '{raw}' is not a tunable option of {options.GetType().Name}; tunable: {string.Join(", ", all.Dimensions.Select(d => d.Name))}.");
+            names.Add(match.Name);
+        }
+        return new SearchSpace(options.GetType(), names);
+    }
+
+    private static string MetricText(TuningTrial t)
+        => t.Status == TrialStatus.Succeeded ? t.Metric.ToString("G6", CultureInfo.InvariantCulture) : t.Status.ToString().ToLowerInvariant();
+
+    private static string ValuesText(IReadOnlyDictionary<string, object> values)
+        => string.Join(", ", values.Select(v => $"{v.Key}={(v.Value is double d ? d.ToString("G4", CultureInfo.InvariantCulture) : SearchDimension.Format(v.Value))}"));
+
+    private static void PrintLeaderboard(IAnsiConsole console, TuningResult result)
+    {
+        var table = new Table().AddColumn("rank").AddColumn("trial").AddColumn(new TableColumn(result.Objective).RightAligned())
+            .AddColumn(new TableColumn("seconds").RightAligned()).AddColumn("options");
+        int rank = 1;
+        foreach (var t in result.Leaderboard)
+            table.AddRow((rank++).ToString(CultureInfo.InvariantCulture), t.TrialId.ToString(CultureInfo.InvariantCulture), Markup.Escape(MetricText(t)),
+                t.Seconds.ToString("F1", CultureInfo.InvariantCulture), Markup.Escape(ValuesText(t.Values)));
+        console.Write(table);
+        console.MarkupLineInterpolated($"{result.Trials.Count} trials in {result.Seconds.ToString("F1", CultureInfo.InvariantCulture)} s (stopped by the {result.StopReason}).");
+        if (result.BestTrial is { } best)
+            console.MarkupLineInterpolated($"Best: trial {best.TrialId}, {result.Objective} {MetricText(best)} ({ValuesText(best.Values)})");
+    }
+
+    /// <summary>Writes tune.json: the run, the search space, the best options and every trial (a metric that is not finite,
+    /// as for a failed trial, is null).</summary>
+    private static void Write(string directory, TuningResult result, SearchSpace space, string environment, string method, string tuner, int seed,
+        long trainingSeed, int iterations)
+    {
+        static JsonNode? Number(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
+        static JsonNode? Value(object v) => v switch
+        {
+            int i => JsonValue.Create(i),
+            long l => JsonValue.Create(l),
+            float f => JsonValue.Create((double)f),
+            double d => JsonValue.Create(d),
+            bool b => JsonValue.Create(b),
+            _ => JsonValue.Create(SearchDimension.Format(v)),
+        };
+        static JsonObject Values(IReadOnlyDictionary<string, object> values)
+        {
+            var o = new JsonObject();
+            foreach (var (name, value) in values) o[name] = Value(value);
+            return o;
+        }
+        var dimensions = new JsonArray();
+        foreach (var d in space.Dimensions)
+        {
+            var o = new JsonObject { ["name"] = d.Name, ["kind"] = d.Kind.ToString().ToLowerInvariant(), ["default"] = Value(d.DefaultValue) };
+            if (d.Kind == SearchDimensionKind.Range) { o["min"] = d.Min; o["max"] = d.Max; o["log"] = d.LogBase; }
+            else o["choices"] = new JsonArray(d.Choices.Select(Value).ToArray());
+            dimensions.Add(o);
+        }
+        var trials = new JsonArray();
+        foreach (var t in result.Trials)
+            trials.Add(new JsonObject
+            {
+                ["trial"] = t.TrialId, ["status"] = t.Status.ToString().ToLowerInvariant(), ["metric"] = Number(t.Metric), ["seconds"] = t.Seconds,
+                ["options"] = Values(t.Values), ["parameter"] = new JsonArray(t.Parameter.Select(p => (JsonNode?)JsonValue.Create(p)).ToArray()),
+                ["error"] = t.Error,
+            });
+        var root = new JsonObject
+        {
+            ["environment"] = environment, ["method"] = method, ["tuner"] = tuner, ["objective"] = result.Objective, ["seed"] = seed,
+            ["trainingSeed"] = trainingSeed, ["iterations"] = iterations, ["stopReason"] = result.StopReason, ["seconds"] = result.Seconds,
+            ["searchSpace"] = dimensions,
+            ["best"] = result.BestTrial is { } best
+                ? new JsonObject { ["trial"] = best.TrialId, ["metric"] = Number(best.Metric), ["options"] = Values(best.Values) }
+                : null,
+            ["trials"] = trials,
+        };
+        File.WriteAllText(Path.Combine(directory, FileName), root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+}

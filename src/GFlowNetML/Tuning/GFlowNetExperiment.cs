@@ -1,0 +1,268 @@
+using System.Diagnostics;
+using System.Globalization;
+using GFlowNetML.Trainers;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+
+namespace GFlowNetML.Tuning;
+
+/// <summary>
+/// A hyperparameter search over a GFlowNet trainer's options, in the shape of ML.NET's <c>AutoMLExperiment</c>: configure it
+/// with the <c>Set…</c> methods, then <see cref="Run(CancellationToken)"/> runs trials one after another, each fitting the
+/// trainer with the options at the tuner's proposed point, until the trial budget or the time budget is spent or the
+/// caller cancels. A trial that throws gets the metric +∞ and the search goes on. Made by
+/// <c>mlContext.GFlowNet().Tuning.CreateExperiment(options)</c>.
+/// </summary>
+/// <remarks>
+/// Every trial trains with the same seed (the base options' <see cref="GFlowNetSamplerOptions.Seed"/>, or one derived from
+/// the experiment's seed), so trials differ only in their options (common random numbers), and the same experiment seed
+/// gives the same trials, metrics and best options.
+/// </remarks>
+public sealed class GFlowNetExperiment
+{
+    private readonly MLContext _mlContext;
+    private Func<SearchSpace, int, ITuner> _tunerFactory = (space, seed) => new CostFrugalTuner(space, seed);
+    private ITuner? _tuner;
+    private IDataView? _data;
+
+    internal GFlowNetExperiment(MLContext mlContext, GFlowNetSamplerOptions baseOptions)
+    {
+        _mlContext = mlContext;
+        BaseOptions = baseOptions;
+        SearchSpace = new SearchSpace(baseOptions.GetType(), [nameof(GFlowNetSamplerOptions.Iterations)]);
+        Seed = ((IHostEnvironment)mlContext).Register("GFlowNet.Tuning").Rand.Next();
+    }
+
+    /// <summary>The options every trial starts from (task, budget, columns); the tuned options are overwritten per trial.</summary>
+    public GFlowNetSamplerOptions BaseOptions { get; }
+
+    /// <summary>The options being tuned. Default: every attributed option of the base options' type except
+    /// <see cref="GFlowNetSamplerOptions.Iterations"/> (the training budget is the base options').</summary>
+    public SearchSpace SearchSpace { get; private set; }
+
+    /// <summary>The objective to minimise. Default <see cref="TuningObjective.Default"/>.</summary>
+    public TuningObjective Objective { get; private set; } = TuningObjective.Default;
+
+    /// <summary>The most trials to run. Default 10.</summary>
+    public int MaxTrials { get; private set; } = 10;
+
+    /// <summary>The time budget in seconds (a trial still running when it ends is cancelled). Default unlimited.</summary>
+    public double MaxSeconds { get; private set; } = double.PositiveInfinity;
+
+    /// <summary>The experiment's seed: the tuner's seed and, unless the base options fix one, the source of the trials'
+    /// training seed. Default drawn from the <c>MLContext</c>'s seed.</summary>
+    public int Seed { get; private set; }
+
+    /// <summary>Tunes the options of <paramref name="searchSpace"/> (read from the base options' type or a base class).</summary>
+    /// <exception cref="ArgumentException">The base options are not an instance of the space's options type.</exception>
+    public GFlowNetExperiment SetSearchSpace(SearchSpace searchSpace)
+    {
+        ArgumentNullException.ThrowIfNull(searchSpace);
+        if (!searchSpace.OptionsType.IsInstanceOfType(BaseOptions))
+            throw new ArgumentException($"The search space was read from {searchSpace.OptionsType.Name}, but the base options are a {BaseOptions.GetType().Name}.", nameof(searchSpace));
+        SearchSpace = searchSpace;
+        return this;
+    }
+
+    /// <summary>Uses <paramref name="tuner"/>, which must propose points of <see cref="SearchSpace"/>.</summary>
+    public GFlowNetExperiment SetTuner(ITuner tuner)
+    {
+        _tuner = tuner ?? throw new ArgumentNullException(nameof(tuner));
+        return this;
+    }
+
+    /// <summary>Uses a <see cref="CostFrugalTuner"/> seeded with <see cref="Seed"/> (the default).</summary>
+    public GFlowNetExperiment SetCostFrugalTuner()
+    {
+        _tuner = null;
+        _tunerFactory = (space, seed) => new CostFrugalTuner(space, seed);
+        return this;
+    }
+
+    /// <summary>Uses a <see cref="RandomSearchTuner"/> seeded with <paramref name="seed"/>, or <see cref="Seed"/> when null.</summary>
+    public GFlowNetExperiment SetRandomSearchTuner(int? seed = null)
+    {
+        _tuner = null;
+        _tunerFactory = (space, s) => new RandomSearchTuner(space, seed ?? s);
+        return this;
+    }
+
+    /// <summary>Uses a <see cref="GridSearchTuner"/> with <paramref name="steps"/> values per range; the experiment stops once
+    /// every grid point was tried.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="steps"/> is less than 2.</exception>
+    public GFlowNetExperiment SetGridSearchTuner(int steps = 10)
+    {
+        if (steps < 2) throw new ArgumentOutOfRangeException(nameof(steps), steps, "steps must be at least 2 (both ends of every range).");
+        _tuner = null;
+        _tunerFactory = (space, _) => new GridSearchTuner(space, steps);
+        return this;
+    }
+
+    /// <summary>Minimises <paramref name="objective"/>.</summary>
+    public GFlowNetExperiment SetObjective(TuningObjective objective)
+    {
+        Objective = objective ?? throw new ArgumentNullException(nameof(objective));
+        return this;
+    }
+
+    /// <summary>Minimises a metric of the user's own (<see cref="TuningObjective.Custom"/>).</summary>
+    public GFlowNetExperiment SetObjective(string name, Func<GFlowNetSamplerTransformer, double> metric) => SetObjective(TuningObjective.Custom(name, metric));
+
+    /// <summary>Runs at most <paramref name="maxTrials"/> trials (at least 1).</summary>
+    public GFlowNetExperiment SetMaxTrials(int maxTrials)
+    {
+        if (maxTrials < 1) throw new ArgumentOutOfRangeException(nameof(maxTrials), maxTrials, "maxTrials must be at least 1.");
+        MaxTrials = maxTrials;
+        return this;
+    }
+
+    /// <summary>Stops after <paramref name="seconds"/> of wall-clock time (finite, &gt; 0): no trial starts later, and a trial
+    /// still training then is cancelled.</summary>
+    public GFlowNetExperiment SetTrainingTimeInSeconds(double seconds)
+    {
+        if (!(seconds > 0) || double.IsNaN(seconds) || double.IsInfinity(seconds))
+            throw new ArgumentOutOfRangeException(nameof(seconds), seconds, "seconds must be a finite number greater than 0.");
+        MaxSeconds = seconds;
+        return this;
+    }
+
+    /// <summary>Seeds the tuner and, unless the base options fix one, the trials' training seed.</summary>
+    public GFlowNetExperiment SetSeed(int seed)
+    {
+        Seed = seed;
+        return this;
+    }
+
+    /// <summary>The data every trial's <c>Fit</c> reads (the task's columns and the seed column). Default: one row with the
+    /// seed column only, which is all a fixed environment needs.</summary>
+    public GFlowNetExperiment SetDataset(IDataView data)
+    {
+        _data = data ?? throw new ArgumentNullException(nameof(data));
+        return this;
+    }
+
+    /// <summary>The training seed of every trial: the base options' seed, or one derived from <see cref="Seed"/>.</summary>
+    public long TrainingSeed => BaseOptions.Seed ?? DeriveSeed(Seed);
+
+    /// <inheritdoc cref="Run(IProgress{TuningTrial}?, CancellationToken)"/>
+    public TuningResult Run(CancellationToken cancellationToken = default) => Run(null, cancellationToken);
+
+    /// <summary>Runs the trials and returns the best one with its fitted sampler, and every trial.</summary>
+    /// <param name="progress">Told about each trial as it ends (on the experiment's thread).</param>
+    /// <param name="cancellationToken">Stops the experiment: the trial in progress is cancelled and recorded as such, and the
+    /// trials so far are returned.</param>
+    /// <exception cref="InvalidOperationException">The tuner proposed a point of another dimension than the search space's.</exception>
+    public TuningResult Run(IProgress<TuningTrial>? progress, CancellationToken cancellationToken = default)
+    {
+        var space = SearchSpace;
+        var tuner = _tuner ?? _tunerFactory(space, Seed);
+        var data = _data ?? SeedOnlyData();
+        long trainingSeed = TrainingSeed;
+        var host = ((IHostEnvironment)_mlContext).Register("GFlowNet.Tuning");
+        using var channel = host.Start("GFlowNet tuning");
+        channel.Info(MessageSensitivity.None, $"Tuning {space.Count} options of {BaseOptions.GetType().Name} ({string.Join(", ", space.Dimensions.Select(d => d.Name))}) "
+            + $"with {tuner.GetType().Name}, minimising {Objective.Name}: at most {MaxTrials} trials{(double.IsPositiveInfinity(MaxSeconds) ? "" : FormattableString.Invariant($" in {MaxSeconds:G} s"))}, training seed {trainingSeed}.");
+
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (!double.IsPositiveInfinity(MaxSeconds)) budget.CancelAfter(TimeSpan.FromSeconds(Math.Min(MaxSeconds, int.MaxValue / 1000.0)));
+        var clock = Stopwatch.StartNew();
+        var trials = new List<TuningTrial>();
+        TuningTrial? best = null;
+        GFlowNetSamplerTransformer? bestModel = null;
+        string stopReason = "trial budget";
+        for (int trialId = 0; trialId < MaxTrials; trialId++)
+        {
+            if (StopReason(cancellationToken, budget.Token, tuner, trialId) is { } reason)
+            {
+                stopReason = reason;
+                break;
+            }
+            var settings = new TrialSettings(trialId);
+            var point = tuner.Propose(settings);
+            if (point is null || point.Length != space.Count)
+                throw new InvalidOperationException($"{tuner.GetType().Name} proposed a point of {point?.Length ?? 0} coordinates; the search space has {space.Count}.");
+            var (trial, model) = RunTrial(space, settings, point, data, trainingSeed, budget.Token);
+            trials.Add(trial);
+            tuner.Update(new TrialResult(settings, point, trial.Metric, trial.Seconds));
+            channel.Info(MessageSensitivity.None, FormattableString.Invariant($"{trial} in {trial.Seconds:F1} s{(trial.Error is null ? "" : ": " + trial.Error)}"));
+            if (trial.Status == TrialStatus.Succeeded && (best is null || trial.Metric < best.Metric))
+            {
+                best = trial;
+                bestModel = model;
+            }
+            progress?.Report(trial);
+            if (trial.Status == TrialStatus.Cancelled)
+            {
+                stopReason = cancellationToken.IsCancellationRequested ? "cancelled" : "time budget";
+                break;
+            }
+        }
+        channel.Info(MessageSensitivity.None, best is null ? $"No trial succeeded ({stopReason})." : $"Best: {best} ({stopReason}).");
+        return new TuningResult(Objective.Name, trials, best, bestModel, clock.Elapsed.TotalSeconds, stopReason);
+    }
+
+    private static string? StopReason(CancellationToken caller, CancellationToken budget, ITuner tuner, int trialId)
+    {
+        if (caller.IsCancellationRequested) return "cancelled";
+        if (budget.IsCancellationRequested) return "time budget";
+        if (tuner is GridSearchTuner grid && trialId >= grid.PointCount) return "grid exhausted";
+        return null;
+    }
+
+    private (TuningTrial Trial, GFlowNetSamplerTransformer? Model) RunTrial(SearchSpace space, TrialSettings settings, double[] point, IDataView data,
+        long trainingSeed, CancellationToken token)
+    {
+        var clock = Stopwatch.StartNew();
+        IReadOnlyDictionary<string, object> values = new Dictionary<string, object>();
+        GFlowNetSamplerOptions? options = null;
+        try
+        {
+            options = space.Sample(point, BaseOptions);
+            values = space.Values(point);
+            options.Seed = trainingSeed;
+            var model = new GFlowNetSamplerEstimator(_mlContext, options).Fit(data, token);
+            double metric = Objective.Evaluate(model);
+            if (double.IsNaN(metric))
+                return (new TuningTrial(settings.TrialId, point, values, options, trainingSeed, double.PositiveInfinity, clock.Elapsed.TotalSeconds, TrialStatus.Failed,
+                    $"The metric {Objective.Name} is NaN."), null);
+            return (new TuningTrial(settings.TrialId, point, values, options, trainingSeed, metric, clock.Elapsed.TotalSeconds, TrialStatus.Succeeded, null), model);
+        }
+        catch (OperationCanceledException e) when (token.IsCancellationRequested)
+        {
+            return (new TuningTrial(settings.TrialId, point, values, options, trainingSeed, double.PositiveInfinity, clock.Elapsed.TotalSeconds, TrialStatus.Cancelled,
+                $"{e.GetType().Name}: {e.Message}"), null);
+        }
+        catch (Exception e)
+        {
+            string message = string.Join(" ", e.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+            return (new TuningTrial(settings.TrialId, point, values, options, trainingSeed, double.PositiveInfinity, clock.Elapsed.TotalSeconds, TrialStatus.Failed,
+                $"{e.GetType().Name}: {message}"), null);
+        }
+    }
+
+    /// <summary>One row holding the seed column: the data of a fixed environment.</summary>
+    private IDataView SeedOnlyData()
+    {
+        var schema = SchemaDefinition.Create(typeof(SeedRow));
+        schema[0].ColumnName = BaseOptions.SeedColumnName;
+        return _mlContext.Data.LoadFromEnumerable([new SeedRow()], schema);
+    }
+
+    /// <summary>A 47-bit training seed from the experiment seed (SplitMix64's finaliser).</summary>
+    private static long DeriveSeed(int seed)
+    {
+        ulong z = unchecked((ulong)seed + 0x9E3779B97F4A7C15UL);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return (long)((z ^ (z >> 31)) & 0x7FFFFFFFFFFFUL);
+    }
+
+    private sealed class SeedRow
+    {
+        public long Seed { get; set; }
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"GFlowNetExperiment({BaseOptions.GetType().Name}, {SearchSpace.Count} options, {MaxTrials} trials)");
+}

@@ -1,0 +1,66 @@
+using GFlowNetML.Trainers;
+
+namespace GFlowNetML.Tuning;
+
+/// <summary>How a trial ended.</summary>
+public enum TrialStatus
+{
+    /// <summary>Training completed and the metric was computed.</summary>
+    Succeeded,
+
+    /// <summary>The options were rejected, training threw, or the metric threw or was NaN; the metric is +∞.</summary>
+    Failed,
+
+    /// <summary>Stopped by the time budget or the caller's cancellation; the metric is +∞.</summary>
+    Cancelled,
+}
+
+/// <summary>One trial of a <see cref="GFlowNetExperiment"/>: a row of the leaderboard.</summary>
+public sealed class TuningTrial
+{
+    internal TuningTrial(int trialId, IReadOnlyList<double> parameter, IReadOnlyDictionary<string, object> values, GFlowNetSamplerOptions? options,
+        long seed, double metric, double seconds, TrialStatus status, string? error)
+    {
+        TrialId = trialId;
+        Parameter = parameter;
+        Values = values;
+        Options = options;
+        Seed = seed;
+        Metric = metric;
+        Seconds = seconds;
+        Status = status;
+        Error = error;
+    }
+
+    /// <summary>The trial's number, from 0, in the order trials ran.</summary>
+    public int TrialId { get; }
+
+    /// <summary>The point the tuner proposed (unit coordinates, one per search-space dimension).</summary>
+    public IReadOnlyList<double> Parameter { get; }
+
+    /// <summary>The tuned options' values, by option name.</summary>
+    public IReadOnlyDictionary<string, object> Values { get; }
+
+    /// <summary>The full options the trial trained with (null only where the point could not be turned into options).</summary>
+    public GFlowNetSamplerOptions? Options { get; }
+
+    /// <summary>The training seed of the trial.</summary>
+    public long Seed { get; }
+
+    /// <summary>The metric (lower is better); +∞ for a failed or cancelled trial.</summary>
+    public double Metric { get; }
+
+    /// <summary>The trial's wall-clock seconds (training, export and the metric).</summary>
+    public double Seconds { get; }
+
+    /// <summary>Succeeded, failed or cancelled.</summary>
+    public TrialStatus Status { get; }
+
+    /// <summary>The error of a failed or cancelled trial (the exception's type and message); null otherwise.</summary>
+    public string? Error { get; }
+
+    /// <inheritdoc/>
+    public override string ToString()
+        => $"trial {TrialId}: {(Status == TrialStatus.Succeeded ? SearchDimension.Format(Metric) : Status.ToString().ToLowerInvariant())} "
+           + $"({string.Join(", ", Values.Select(v => $"{v.Key}={SearchDimension.Format(v.Value)}"))})";
+}

@@ -1,0 +1,124 @@
+using System.Text.Json.Nodes;
+
+namespace GFlowNetML.Cli.Tests;
+
+/// <summary><c>gflownet tune</c>: a tiny search on the 2 × 4 hyper-grid writes tune.json with every trial and the best
+/// options; bad options are one-line usage errors (exit 2) and create no --out folder.</summary>
+[TestClass]
+public sealed class TuneCommandTests
+{
+    private string _root = "";
+
+    [TestInitialize]
+    public void CreateRoot() => _root = CliHarness.TempDirectory();
+
+    [TestCleanup]
+    public void DeleteRoot() => CliHarness.DeleteQuietly(_root);
+
+    private static string[] TuneArgs(string outDir, params string[] extra) =>
+    [
+        "tune", "--env", "hypergrid", "--ndim", "2", "--height", "4", "--method", "tb", "--iterations", "10", "--batch-size", "16",
+        "--eval-every", "10", "--seed", "3", "--out", outDir, .. extra,
+    ];
+
+    private static JsonObject ReadTune(string dir)
+    {
+        string path = Path.Combine(dir, "tune.json");
+        Assert.IsTrue(File.Exists(path), $"{path} is missing");
+        return JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+    }
+
+    [TestMethod]
+    public void ATinyCostFrugalRunWritesEveryTrialAndTheBestOptions()
+    {
+        string outDir = Path.Combine(_root, "cfo");
+        var result = CliHarness.RunInProcess(TuneArgs(outDir, "--tuner", "cfo", "--trials", "4", "--exclude", "hidden-layers,HiddenWidth,batch-size"));
+        Assert.AreEqual(0, result.ExitCode, result.ToString());
+        var json = ReadTune(outDir);
+        Assert.AreEqual("tb", json["method"]!.GetValue<string>());
+        Assert.AreEqual("cfo", json["tuner"]!.GetValue<string>());
+        Assert.AreEqual("trial budget", json["stopReason"]!.GetValue<string>());
+        Assert.AreEqual(10, json["iterations"]!.GetValue<int>());
+        CollectionAssert.AreEqual(new[] { "LearningRate", "LogZLearningRate", "Epsilon" },
+            json["searchSpace"]!.AsArray().Select(d => d!["name"]!.GetValue<string>()).ToArray());
+        var trials = json["trials"]!.AsArray();
+        Assert.HasCount(4, trials);
+        var metrics = trials.Select(t => Metrics.Number(t!["metric"], "trial metric")).ToArray();
+        foreach (var t in trials)
+        {
+            Assert.AreEqual("succeeded", t!["status"]!.GetValue<string>());
+            Assert.IsTrue(Metrics.Number(t["metric"], "metric") is > 0 and < 1, "an exact total variation");
+            Assert.HasCount(3, t["parameter"]!.AsArray());
+        }
+        // CFO starts at the attributes' defaults.
+        var first = trials[0]!["options"]!;
+        Assert.AreEqual(1e-3, first["LearningRate"]!.GetValue<double>(), 1e-15);
+        Assert.AreEqual(0.1, first["LogZLearningRate"]!.GetValue<double>(), 1e-15);
+        Assert.AreEqual(0.0, first["Epsilon"]!.GetValue<double>());
+        var best = json["best"]!;
+        int bestTrial = best["trial"]!.GetValue<int>();
+        Assert.AreEqual(metrics.Min(), Metrics.Number(best["metric"], "best metric"));
+        Assert.AreEqual(metrics.Min(), metrics[bestTrial]);
+        Assert.AreEqual(trials[bestTrial]!["options"]!.ToJsonString(), best["options"]!.ToJsonString());
+        Assert.Contains($"Best: trial {bestTrial}", result.StdOut);
+        Assert.Contains("rank", result.StdOut);
+    }
+
+    [TestMethod]
+    public void GridSearchStopsOnceEveryPointWasTried()
+    {
+        string outDir = Path.Combine(_root, "grid");
+        var result = CliHarness.RunInProcess(TuneArgs(outDir, "--tuner", "grid", "--trials", "10",
+            "--exclude", "LearningRate,LogZLearningRate,HiddenLayers,BatchSize,Epsilon"));
+        Assert.AreEqual(0, result.ExitCode, result.ToString());
+        var json = ReadTune(outDir);
+        Assert.AreEqual("grid exhausted", json["stopReason"]!.GetValue<string>());
+        CollectionAssert.AreEqual(new[] { 32, 64, 128, 256 }, json["trials"]!.AsArray().Select(t => t!["options"]!["HiddenWidth"]!.GetValue<int>()).ToArray());
+    }
+
+    [TestMethod]
+    public void HelpListsTheOptions()
+    {
+        var result = CliHarness.RunInProcess("tune", "--help");
+        Assert.AreEqual(0, result.ExitCode);
+        Assert.Contains("--tuner cfo|random|grid", result.StdOut);
+        Assert.Contains("tune.json", result.StdOut);
+    }
+
+    [TestMethod]
+    [DataRow("--method fm", "--method must be one of: rl-u, rl-b, rl-g, rl-t, tb, db, subtb; got 'fm' (flow matching has no ML.NET trainer to tune).")]
+    [DataRow("--method foo", "--method must be one of: rl-u, rl-b, rl-g, rl-t, tb, db, subtb; got 'foo'.")]
+    [DataRow("--tuner bayes", "--tuner must be one of: cfo, random, grid; got 'bayes'.")]
+    [DataRow("--objective best", "--objective must be one of: auto, tv, logz, topk; got 'best'.")]
+    [DataRow("--trials 0", "--trials must be an integer in 1..100000; got '0'.")]
+    [DataRow("--max-seconds 0", "--max-seconds must be a number greater than 0; got '0'.")]
+    [DataRow("--seed -1", "--seed must be an integer of at least 0; got '-1'.")]
+    [DataRow("--grid-steps 3", "--grid-steps applies to --tuner grid only; got --tuner cfo.")]
+    [DataRow("--exclude Depth", "--exclude: 'Depth' is not a tunable option of TrajectoryBalanceOptions; tunable: Iterations, BatchSize, LearningRate, LogZLearningRate, HiddenLayers, HiddenWidth, Epsilon.")]
+    [DataRow("--ndim 0", "--ndim must be an integer in 1..64; got '0'.")]
+    [DataRow("--tokens 4", "--tokens is an option of --env sequence; it does not apply to --env hypergrid")]
+    [DataRow("--depth 3", "Unknown option --depth for 'tune'")]
+    public void BadOptionsAreOneLineUsageErrors(string overrides, string message)
+    {
+        string outDir = Path.Combine(_root, "bad");
+        var tokens = overrides.Split(' ');
+        var args = TuneArgs(outDir).ToList();
+        int at = args.IndexOf(tokens[0]);
+        if (at >= 0) args[at + 1] = tokens[1];
+        else args.AddRange(tokens);
+        var result = CliHarness.RunInProcess([.. args]);
+        Assert.AreEqual(2, result.ExitCode, result.ToString());
+        Assert.HasCount(1, result.ErrorLines, result.StdErr);
+        Assert.StartsWith("gflownet tune: ", result.ErrorLines[0]);
+        Assert.Contains(message, result.ErrorLines[0]);
+        Assert.IsFalse(Directory.Exists(outDir), "nothing is written on a usage error");
+    }
+
+    [TestMethod]
+    public void OutIsRequired()
+    {
+        var result = CliHarness.RunInProcess("tune", "--env", "hypergrid", "--height", "4");
+        Assert.AreEqual(2, result.ExitCode);
+        Assert.AreEqual("gflownet tune: --out is required: the folder tune.json is written to.", result.ErrorLines.Single());
+    }
+}
