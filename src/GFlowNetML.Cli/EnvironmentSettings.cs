@@ -148,6 +148,14 @@ internal sealed class EnvironmentSettings
         CreateEnvironment();
     }
 
+    /// <summary>RL-G needs a guide: refuses it, naming the method and the environment, where the environment has none built
+    /// in (the paper defines none for bit sequences), before anything is trained.</summary>
+    public void EnsureGuideFor(IEnumerable<Torch.Training.TrainingMethod> methods)
+    {
+        if (methods.Contains(Torch.Training.TrainingMethod.PolicyGradientGuided) && CreateEnvironment().DefaultGuide is null)
+            throw new UsageException($"--method rl-g needs a guide, and --env {Env} has none built in (the paper defines none for it); use rl-b, which learns P_B without a guide.");
+    }
+
     private GFlowNetEnvironment? _environment;
 
     /// <summary>The environment of these settings, built on first use (a reward table or a data file is read once);

@@ -65,6 +65,7 @@ internal sealed class TrainSettings
         if (t.EpsilonStart > 0 && t.Method.IsPolicyGradient())
             throw new UsageException($"--epsilon-start must be 0 for --method {t.Method.ToName()} (policy-gradient methods sample strictly on-policy); got '{a.String("epsilon-start")}'.");
         s.Environment.EnsureEncodable();
+        s.Environment.EnsureGuideFor([t.Method]);
         return s;
     }
 

@@ -143,7 +143,7 @@ public sealed class EnvironmentOptionTests
         var compare = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "compare.json")))!.AsObject();
         StringAssert.Contains(compare.ToJsonString(), "sequence(tokens=2, length=3");
 
-        var refused = CliHarness.RunInProcess("compare", "--env", "bitseq", "--out", Path.Combine(_dir, "refused"));
+        var refused = CliHarness.RunInProcess("compare", "--env", "bitseq", "--methods", "rl-u,tb", "--out", Path.Combine(_dir, "refused"));
         Assert.AreEqual(2, refused.ExitCode, refused.ToString());
         StringAssert.Contains(refused.StdErr, "needs an environment whose states can be enumerated");
     }
@@ -157,6 +157,7 @@ public sealed class EnvironmentOptionTests
     [DataRow("--env dag --nodes 21", "--nodes must be an integer in 1..20; got '21'.")]
     [DataRow("--env bitseq --bits 10 --word 4", "--bits must be a multiple of --word; got 10 and 4.")]
     [DataRow("--env sequence --tokens 4 --length 20", "--env sequence:")]
+    [DataRow("--env bitseq --method rl-g", "--method rl-g needs a guide, and --env bitseq has none built in (the paper defines none for it); use rl-b, which learns P_B without a guide.")]
     public void BadEnvironmentOptionsExitWithCode2AndOneLine(string args, string expected)
     {
         var result = CliHarness.RunInProcess(["train", .. args.Split(' '), "--out", Path.Combine(_dir, "bad")]);

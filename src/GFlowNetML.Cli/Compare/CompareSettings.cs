@@ -61,6 +61,7 @@ internal sealed class CompareSettings
         int threads = a.Int("threads", 1, 1, 256);
         int parallel = a.Int("parallel", 1, 1, 256);
         environment.EnsureEncodable();
+        environment.EnsureGuideFor(methods.Select(m => m.Method));
         string outDirectory = a.String("out") ?? throw new UsageException("--out is required: the folder compare.json and compare.png are written to.");
         return new CompareSettings
         {

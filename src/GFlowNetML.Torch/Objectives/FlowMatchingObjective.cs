@@ -55,8 +55,17 @@ internal sealed class FlowMatchingObjective(TrainingContext context) : TrainingO
 
         var logR = new float[rows];
         for (int row = 0; row < rows; row++) logR[row] = (float)ClampedLogReward(batch.LogRewards[batch.RowTrajectory[row]]);
+        // log R of the visited states that may exit (only those have a reward: sequences, for one, exit only when full).
         var rowRewards = new double[visited];
-        env.LogReward(visitedStates, rowRewards);
+        var exiting = Enumerable.Range(0, visited).Where(v => batch.RowMasks[(first + v) * actions + exit]).ToArray();
+        if (exiting.Length > 0)
+        {
+            var exitingStates = new int[exiting.Length * width];
+            for (int i = 0; i < exiting.Length; i++) visitedStates.Slice(exiting[i] * width, width).CopyTo(exitingStates.AsSpan(i * width));
+            var exitingRewards = new double[exiting.Length];
+            env.LogReward(exitingStates, exitingRewards);
+            for (int i = 0; i < exiting.Length; i++) rowRewards[exiting[i]] = exitingRewards[i];
+        }
 
         using var _ = enable_grad();
         var features = cat([TorchPolicy.Features(batch), TensorData.FromSpan(parentFeatures, parentCount, env.EncodingWidth)], 0);
