@@ -432,10 +432,24 @@ public sealed class CompareCommandTests
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
 
+    [DllImport("libc", EntryPoint = "sigaction", SetLastError = true)]
+    private static extern int SigAction(int signal, IntPtr action, IntPtr oldAction);
+
+    /// <summary>Whether SIGINT is ignored in this process, as when a shell without job control starts it in the background
+    /// (<c>cmd &amp;</c>): children inherit the disposition and the .NET runtime then leaves Ctrl+C undelivered.</summary>
+    private static bool SigIntIgnored()
+    {
+        IntPtr old = Marshal.AllocHGlobal(512); // struct sigaction (152 bytes on x86-64 glibc); sa_handler comes first
+        try { return SigAction(2, IntPtr.Zero, old) == 0 && Marshal.ReadIntPtr(old) == 1; }
+        finally { Marshal.FreeHGlobal(old); }
+    }
+
     [TestMethod]
     [Timeout(120_000, CooperativeCancellation = true)]
     public void CtrlCStopsARunningComparisonPromptlyAndExits130()
     {
+        if (SigIntIgnored())
+            Assert.Inconclusive("SIGINT is ignored in this test process (started in the background by a shell without job control), so no child can receive Ctrl+C.");
         // A million iterations would take many minutes: only a prompt stop ends the process in time.
         var output = new StringBuilder();
         using var process = CliHarness.Start(output, ["compare", "--ndim", "2", "--height", "4", "--methods", "tb", "--seeds", "2",
@@ -451,12 +465,12 @@ public sealed class CompareCommandTests
 
         Assert.AreEqual(0, Kill(process.Id, 2), "SIGINT sent");
         // Alone it stops in about a second; under `dotnet test`, which runs every test project at once on 2 cores, the
-        // process can be starved for many seconds. A million iterations take far longer than this bound.
-        bool exited = process.WaitForExit(TimeSpan.FromSeconds(90));
+        // process can be starved for several seconds. A million iterations take far longer than this bound.
+        bool exited = process.WaitForExit(TimeSpan.FromSeconds(30));
         if (!exited) process.Kill(entireProcessTree: true);
         process.WaitForExit();
 
-        Assert.IsTrue(exited, $"compare did not stop within 90 s of Ctrl+C:\n{output}");
+        Assert.IsTrue(exited, $"compare did not stop within 30 s of Ctrl+C:\n{output}");
         Assert.AreEqual(130, process.ExitCode, output.ToString());
         Assert.Contains("Stopped early (cancelled): 0 of 2 runs finished", output.ToString());
         var json = ReadCompare(_dir);
