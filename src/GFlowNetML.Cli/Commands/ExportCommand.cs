@@ -26,7 +26,7 @@ internal static class ExportCommand
             throw new UsageException($"--checkpoint '{dir}' holds no checkpoint.gfn; train with --checkpoint-every K to write one.");
         if (!File.Exists(Path.Combine(dir, TrainSettings.FileName)))
             throw new UsageException($"--checkpoint '{dir}' holds no {TrainSettings.FileName}; pass the --out folder of a 'gflownet train' run.");
-        EnsureWritable(outPath, "--out");
+        OutputFolder.EnsureFileWritable(outPath, "--out");
         var env = TrainSettings.Load(dir).CreateEnvironment();
         var exported = PolicyExport.FromCheckpoint(dir);
         if (exported.EnvironmentDescription != env.Description)
@@ -43,24 +43,5 @@ internal static class ExportCommand
         string tv = exported.Training.FinalMetrics.TryGetValue("exact_tv", out double v) && double.IsFinite(v)
             ? string.Create(CultureInfo.InvariantCulture, $", exact TV {v:F4}") : "";
         console.MarkupLineInterpolated($"Exported the {exported.Training.Method} policy ({exported.Policy.ParameterCount} parameters, iteration {exported.Training.Iterations}{tv}) on {env.Description} to {path}");
-    }
-
-    /// <summary>Checks that a file can be written at <paramref name="path"/> (its folder is created), or throws a
-    /// <see cref="UsageException"/> naming the option.</summary>
-    public static void EnsureWritable(string path, string option)
-    {
-        if (Directory.Exists(path)) throw new UsageException($"{option} '{path}' is a folder; give the path of the .onnx file to write.");
-        try
-        {
-            string folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
-            Directory.CreateDirectory(folder);
-            string probe = Path.Combine(folder, $".write-test-{Environment.ProcessId}");
-            File.WriteAllText(probe, "");
-            File.Delete(probe);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new UsageException($"{option} '{path}' cannot be written: {e.Message}");
-        }
     }
 }

@@ -49,7 +49,7 @@ internal static class SampleCommand
             Device = device, GpuDeviceId = args.Int("gpu", 0, 0, 64), BatchSize = args.Int("batch-size", 4096, 1), Threads = args.Int("threads", 1, 0, 256),
         };
         if (!File.Exists(model)) throw new UsageException($"--model '{model}' does not exist.");
-        ExportCommand.EnsureWritable(outPath, "--out");
+        OutputFolder.EnsureFileWritable(outPath, "--out");
 
         SamplerSession session;
         try { session = SamplerSession.Load(model, options); }

@@ -45,7 +45,7 @@ internal static class TrainCommand
         }
 
         string? exportPath = args.String("export");
-        if (exportPath is not null) ExportCommand.EnsureWritable(exportPath, "--export");
+        if (exportPath is not null) OutputFolder.EnsureFileWritable(exportPath, "--export");
         TorchRuntime.Configure(settings.Threads);
         var env = settings.CreateEnvironment();
         using var trainer = resume is null
