@@ -13,9 +13,7 @@ internal static class SampleNoise
     public static GFlowNetRandom Stream(long seed, long index)
     {
         ulong z = unchecked((ulong)seed + 0x9E3779B97F4A7C15UL * (ulong)(index + 1) * 4);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return new GFlowNetRandom(unchecked((long)(z ^ (z >> 31))));
+        return new GFlowNetRandom(unchecked((long)GFlowNetRandom.Mix(z)));
     }
 
     /// <summary>A uniform float in (0, 1) with 24 random bits: (k + ½)/2²⁴.</summary>

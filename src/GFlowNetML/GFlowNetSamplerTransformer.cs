@@ -93,9 +93,7 @@ public sealed class GFlowNetSamplerTransformer : ITransformer
     public static long RowSeed(long seed, long index)
     {
         ulong z = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)index * 0xD1B54A32D192ED03UL + 0x632BE59BD9B4E019UL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return (long)((z ^ (z >> 31)) >> 2);
+        return (long)(GFlowNetML.Sampling.GFlowNetRandom.Mix(z) >> 2);
     }
 
     /// <summary>Draws <paramref name="count"/> objects in batches (one ONNX Runtime call per 4096 rows; CUDA when the

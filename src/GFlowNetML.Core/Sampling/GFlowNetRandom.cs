@@ -53,11 +53,14 @@ public sealed class GFlowNetRandom
 
     private static ulong RotateLeft(ulong x, int k) => (x << k) | (x >> (64 - k));
 
-    private static ulong SplitMix(ref ulong x)
+    private static ulong SplitMix(ref ulong x) => Mix(x += 0x9E3779B97F4A7C15UL);
+
+    /// <summary>SplitMix64's finaliser: a bijective scramble of 64 bits, for deriving well-spread seeds from counters or
+    /// (seed, index) pairs without a generator.</summary>
+    public static ulong Mix(ulong z)
     {
-        ulong z = x += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
         return z ^ (z >> 31);
     }
 }

@@ -141,9 +141,6 @@ internal sealed class Constants(long seed)
     /// <summary>The next constant.</summary>
     public long Next()
     {
-        ulong z = _state += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return (long)((z ^ (z >> 31)) >> 35);
+        return (long)(GFlowNetRandom.Mix(_state += 0x9E3779B97F4A7C15UL) >> 35);
     }
 }

@@ -252,10 +252,7 @@ public sealed class GFlowNetExperiment
     /// <summary>A 47-bit training seed from the experiment seed (SplitMix64's finaliser).</summary>
     private static long DeriveSeed(int seed)
     {
-        ulong z = unchecked((ulong)seed + 0x9E3779B97F4A7C15UL);
-        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
-        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
-        return (long)((z ^ (z >> 31)) & 0x7FFFFFFFFFFFUL);
+        return (long)(GFlowNetML.Sampling.GFlowNetRandom.Mix(unchecked((ulong)seed + 0x9E3779B97F4A7C15UL)) & 0x7FFFFFFFFFFFUL);
     }
 
     private sealed class SeedRow
