@@ -100,10 +100,12 @@ public abstract class GFlowNetEnvironment
     public virtual string Format(ReadOnlySpan<int> state) => "(" + string.Join(", ", state.ToArray()) + ")";
 
     /// <summary>The number of states in a batch span, checking that its length is a multiple of <see cref="StateWidth"/>.</summary>
-    protected int BatchOf(ReadOnlySpan<int> states)
+    /// <param name="states">The batch of states.</param>
+    /// <param name="parameterName">The parameter the exception names (default <c>states</c>).</param>
+    protected internal int BatchOf(ReadOnlySpan<int> states, string parameterName = "states")
     {
         if (states.Length % StateWidth != 0)
-            throw new ArgumentException($"The state batch holds {states.Length} integers, which is not a multiple of the state width {StateWidth}.", nameof(states));
+            throw new ArgumentException($"The state batch holds {states.Length} integers, which is not a multiple of the state width {StateWidth}.", parameterName);
         return states.Length / StateWidth;
     }
 }

@@ -51,9 +51,7 @@ public sealed record SampledMetrics(
         ArgumentNullException.ThrowIfNull(environment);
         if (topK < 1) throw new ArgumentOutOfRangeException(nameof(topK), topK, "topK must be at least 1.");
         int width = environment.StateWidth;
-        if (states.Length % width != 0)
-            throw new ArgumentException($"The sample holds {states.Length} integers, which is not a multiple of the state width {width}.", nameof(states));
-        int n = states.Length / width;
+        int n = environment.BatchOf(states);
         if (n == 0) throw new ArgumentException("Sampled metrics need at least one sampled object; got none.", nameof(states));
         if (logRewards.Length != n)
             throw new ArgumentException($"There are {n} sampled objects but {logRewards.Length} log-rewards.", nameof(logRewards));

@@ -38,10 +38,8 @@ public abstract class ExitCapGuide : GFlowNetGuide
     public sealed override void LogProbabilities(ReadOnlySpan<int> states, ReadOnlySpan<bool> masks, ReadOnlySpan<int> targets,
         ReadOnlySpan<float> forwardLogProbabilities, Span<float> guideLogProbabilities)
     {
-        int width = _environment.StateWidth, actions = _environment.ActionCount, exit = _environment.ExitAction;
-        if (states.Length % width != 0)
-            throw new ArgumentException($"The state batch holds {states.Length} integers, which is not a multiple of the state width {width}.", nameof(states));
-        int rows = states.Length / width;
+        int actions = _environment.ActionCount, exit = _environment.ExitAction;
+        int rows = _environment.BatchOf(states);
         if (masks.Length != rows * actions || forwardLogProbabilities.Length != rows * actions || guideLogProbabilities.Length != rows * actions)
             throw new ArgumentException($"Expected {rows * actions} masks and log-probabilities for {rows} states.");
         var capped = new bool[rows];

@@ -84,7 +84,7 @@ public sealed class SequenceGuide : GFlowNetGuide
     /// <exception cref="ArgumentException">A state is not a full sequence, the spans do not match, or a log-reward is NaN or +∞.</exception>
     public override void Observe(ReadOnlySpan<int> terminalStates, ReadOnlySpan<double> logRewards)
     {
-        int n = Rows(terminalStates, nameof(terminalStates));
+        int n = _env.BatchOf(terminalStates, nameof(terminalStates));
         if (logRewards.Length != n)
             throw new ArgumentException($"{n} terminal sequences need {n} log-rewards; got {logRewards.Length}.", nameof(logRewards));
         for (int i = 0; i < n; i++)
@@ -120,7 +120,7 @@ public sealed class SequenceGuide : GFlowNetGuide
     public override void LogProbabilities(ReadOnlySpan<int> states, ReadOnlySpan<bool> masks, ReadOnlySpan<int> targets,
         ReadOnlySpan<float> forwardLogProbabilities, Span<float> guideLogProbabilities)
     {
-        int rows = Rows(states, nameof(states)), actions = _env.ActionCount;
+        int rows = _env.BatchOf(states), actions = _env.ActionCount;
         if (targets.Length != states.Length)
             throw new ArgumentException($"Expected {states.Length} target integers for {rows} states; got {targets.Length}.", nameof(targets));
         if (masks.Length != rows * actions || forwardLogProbabilities.Length != rows * actions || guideLogProbabilities.Length != rows * actions)
@@ -325,13 +325,6 @@ public sealed class SequenceGuide : GFlowNetGuide
         var live = _order.Where(e => _stamps[e.Slot] == e.Stamp).ToArray();
         _order.Clear();
         foreach (var e in live) _order.Enqueue(e);
-    }
-
-    private int Rows(ReadOnlySpan<int> states, string name)
-    {
-        if (states.Length % _l != 0)
-            throw new ArgumentException($"The state batch holds {states.Length} integers, which is not a multiple of the state width {_l}.", name);
-        return states.Length / _l;
     }
 
     /// <summary>Compares buffer slots by their sequences (the scratch row included).</summary>
