@@ -176,8 +176,7 @@ internal sealed class EnvironmentSettings
         }
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or FormatException or UnauthorizedAccessException)
         {
-            // One line, as every usage error: ArgumentOutOfRangeException puts "Actual value was …" on a line of its own.
-            throw new UsageException($"--env {Env}: {string.Join(" ", e.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))}");
+            throw new UsageException($"--env {Env}: {e.Message}");
         }
     }
 

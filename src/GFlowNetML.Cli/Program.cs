@@ -73,7 +73,8 @@ namespace GFlowNetML.Cli
             }
             catch (Exception e) when (e is UsageException or ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException)
             {
-                Console.Error.WriteLine($"gflownet {command}: {e.Message}");
+                // One line, as every usage error: ArgumentOutOfRangeException puts "Actual value was …" on a line of its own.
+                Console.Error.WriteLine($"gflownet {command}: {string.Join(" ", e.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))}");
                 return 2;
             }
             finally
