@@ -27,6 +27,7 @@ internal static class TorchRuntime
             MallOpt(M_MMAP_THRESHOLD, 32 << 20); // glibc's maximum on 64-bit
             MallOpt(M_TRIM_THRESHOLD, 512 << 20);
         }
+        GFlowNetML.Torch.Native.TorchNative.EnsureLoaded();
         TorchSharp.torch.set_num_threads(threads);
     }
 }

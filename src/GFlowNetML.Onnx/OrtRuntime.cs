@@ -23,7 +23,12 @@ internal static class OrtRuntime
     /// <summary>Opens a CUDA session, or returns null with the reason when CUDA cannot be used.</summary>
     public static InferenceSession? TryOpenCuda(byte[] model, SamplerSessionOptions options, out string error)
     {
-        _ = Environment.Value;
+        if (!HasCudaProvider)
+        {
+            error = "this ONNX Runtime build has no CUDA execution provider: the CPU package Microsoft.ML.OnnxRuntime is in use; " +
+                    "reference the GFlowNetML.Onnx.Gpu package for CUDA inference";
+            return null;
+        }
         using var sessionOptions = Options(options);
         if (options.RequireAllNodesOnGpu) sessionOptions.AddSessionConfigEntry("session.disable_cpu_ep_fallback", "1");
         try
@@ -39,6 +44,13 @@ internal static class OrtRuntime
             return null;
         }
     }
+
+    /// <summary>Whether the loaded ONNX Runtime was built with the CUDA execution provider (the GPU package), whatever
+    /// the machine: the CPU package lists only the CPU provider.</summary>
+    public static bool HasCudaProvider => CudaProviderPresent.Value;
+
+    private static readonly Lazy<bool> CudaProviderPresent = new(
+        () => Environment.Value.GetAvailableProviders().Contains("CUDAExecutionProvider"), LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>Opens a CPU session.</summary>
     public static InferenceSession OpenCpu(byte[] model, SamplerSessionOptions options)

@@ -21,6 +21,7 @@ internal sealed class Mlp : IDisposable
 
     public Mlp(int inputs, int hiddenLayers, int hiddenWidth, int outputs, GFlowNetRandom random)
     {
+        Native.TorchNative.EnsureLoaded();
         if (inputs < 1) throw new ArgumentOutOfRangeException(nameof(inputs), inputs, "An MLP needs at least one input.");
         if (hiddenLayers < 0) throw new ArgumentOutOfRangeException(nameof(hiddenLayers), hiddenLayers, "The number of hidden layers must be at least 0.");
         if (hiddenLayers > 0 && hiddenWidth < 1) throw new ArgumentOutOfRangeException(nameof(hiddenWidth), hiddenWidth, "The hidden width must be at least 1.");
