@@ -24,7 +24,7 @@ public sealed class GFlowNetCatalog
         Tuning = new GFlowNetTuning(mlContext);
     }
 
-    /// <summary>The trainers: policy gradient (RL-U/B/G), trust region (RL-T), TB, DB and SubTB.</summary>
+    /// <summary>The trainers: policy gradient (RL-U/B/G), trust region (RL-T), TB, DB, SubTB and FM.</summary>
     public GFlowNetTrainers Trainers { get; }
 
     /// <summary>AutoML-style hyperparameter search over the trainers' options: search spaces, tuners and experiments.</summary>
@@ -81,11 +81,11 @@ public sealed class GFlowNetTrainers
 
     /// <summary>The policy-gradient trainer (RL-U by default) of Niu et al. (ICML 2024).</summary>
     /// <param name="task">What to train on; <c>null</c> for the 8 × 8 hyper-grid.</param>
-    /// <param name="iterations">Training iterations (default 1000).</param>
-    /// <param name="batchSize">Trajectories per iteration (default 64).</param>
+    /// <param name="iterations">Training iterations (default 2000).</param>
+    /// <param name="batchSize">Trajectories per iteration (default 128).</param>
     /// <param name="variant">RL-U, RL-B or RL-G (default RL-U).</param>
     /// <param name="seedColumnName">The numeric column seeding each row's sample (default <c>Seed</c>).</param>
-    public GFlowNetSamplerEstimator PolicyGradient(GFlowNetTask? task = null, int iterations = 1000, int batchSize = 64,
+    public GFlowNetSamplerEstimator PolicyGradient(GFlowNetTask? task = null, int iterations = 2000, int batchSize = 128,
         PolicyGradientVariant variant = PolicyGradientVariant.Uniform, string seedColumnName = "Seed")
         => PolicyGradient(new PolicyGradientOptions { Task = task ?? GFlowNetTask.HyperGrid(), Iterations = iterations, BatchSize = batchSize, Variant = variant, SeedColumnName = seedColumnName });
 
@@ -94,11 +94,11 @@ public sealed class GFlowNetTrainers
 
     /// <summary>The trust-region trainer RL-T.</summary>
     /// <param name="task">What to train on; <c>null</c> for the 8 × 8 hyper-grid.</param>
-    /// <param name="iterations">Training iterations (default 1000).</param>
-    /// <param name="batchSize">Trajectories per iteration (default 64).</param>
+    /// <param name="iterations">Training iterations (default 2000).</param>
+    /// <param name="batchSize">Trajectories per iteration (default 128).</param>
     /// <param name="delta">The trust-region radius δ (default 0.01).</param>
     /// <param name="seedColumnName">The numeric column seeding each row's sample (default <c>Seed</c>).</param>
-    public GFlowNetSamplerEstimator TrustRegion(GFlowNetTask? task = null, int iterations = 1000, int batchSize = 64, double delta = 0.01, string seedColumnName = "Seed")
+    public GFlowNetSamplerEstimator TrustRegion(GFlowNetTask? task = null, int iterations = 2000, int batchSize = 128, double delta = 0.01, string seedColumnName = "Seed")
         => TrustRegion(new TrustRegionOptions { Task = task ?? GFlowNetTask.HyperGrid(), Iterations = iterations, BatchSize = batchSize, Delta = delta, SeedColumnName = seedColumnName });
 
     /// <summary>The trust-region trainer with all its options.</summary>
@@ -106,11 +106,11 @@ public sealed class GFlowNetTrainers
 
     /// <summary>The trajectory-balance trainer.</summary>
     /// <param name="task">What to train on; <c>null</c> for the 8 × 8 hyper-grid.</param>
-    /// <param name="iterations">Training iterations (default 1000).</param>
-    /// <param name="batchSize">Trajectories per iteration (default 64).</param>
+    /// <param name="iterations">Training iterations (default 2000).</param>
+    /// <param name="batchSize">Trajectories per iteration (default 128).</param>
     /// <param name="learnBackwardPolicy">Learn P_B (TB-B) instead of the uniform one (default false).</param>
     /// <param name="seedColumnName">The numeric column seeding each row's sample (default <c>Seed</c>).</param>
-    public GFlowNetSamplerEstimator TrajectoryBalance(GFlowNetTask? task = null, int iterations = 1000, int batchSize = 64, bool learnBackwardPolicy = false, string seedColumnName = "Seed")
+    public GFlowNetSamplerEstimator TrajectoryBalance(GFlowNetTask? task = null, int iterations = 2000, int batchSize = 128, bool learnBackwardPolicy = false, string seedColumnName = "Seed")
         => TrajectoryBalance(new TrajectoryBalanceOptions { Task = task ?? GFlowNetTask.HyperGrid(), Iterations = iterations, BatchSize = batchSize, LearnBackwardPolicy = learnBackwardPolicy, SeedColumnName = seedColumnName });
 
     /// <summary>The trajectory-balance trainer with all its options.</summary>
@@ -118,11 +118,11 @@ public sealed class GFlowNetTrainers
 
     /// <summary>The detailed-balance trainer.</summary>
     /// <param name="task">What to train on; <c>null</c> for the 8 × 8 hyper-grid.</param>
-    /// <param name="iterations">Training iterations (default 1000).</param>
-    /// <param name="batchSize">Trajectories per iteration (default 64).</param>
+    /// <param name="iterations">Training iterations (default 2000).</param>
+    /// <param name="batchSize">Trajectories per iteration (default 128).</param>
     /// <param name="learnBackwardPolicy">Learn P_B (DB-B) instead of the uniform one (default false).</param>
     /// <param name="seedColumnName">The numeric column seeding each row's sample (default <c>Seed</c>).</param>
-    public GFlowNetSamplerEstimator DetailedBalance(GFlowNetTask? task = null, int iterations = 1000, int batchSize = 64, bool learnBackwardPolicy = false, string seedColumnName = "Seed")
+    public GFlowNetSamplerEstimator DetailedBalance(GFlowNetTask? task = null, int iterations = 2000, int batchSize = 128, bool learnBackwardPolicy = false, string seedColumnName = "Seed")
         => DetailedBalance(new DetailedBalanceOptions { Task = task ?? GFlowNetTask.HyperGrid(), Iterations = iterations, BatchSize = batchSize, LearnBackwardPolicy = learnBackwardPolicy, SeedColumnName = seedColumnName });
 
     /// <summary>The detailed-balance trainer with all its options.</summary>
@@ -130,13 +130,24 @@ public sealed class GFlowNetTrainers
 
     /// <summary>The sub-trajectory-balance trainer.</summary>
     /// <param name="task">What to train on; <c>null</c> for the 8 × 8 hyper-grid.</param>
-    /// <param name="iterations">Training iterations (default 1000).</param>
-    /// <param name="batchSize">Trajectories per iteration (default 64).</param>
+    /// <param name="iterations">Training iterations (default 2000).</param>
+    /// <param name="batchSize">Trajectories per iteration (default 128).</param>
     /// <param name="lambda">λ of the sub-trajectory weighting (default 0.9).</param>
     /// <param name="seedColumnName">The numeric column seeding each row's sample (default <c>Seed</c>).</param>
-    public GFlowNetSamplerEstimator SubTrajectoryBalance(GFlowNetTask? task = null, int iterations = 1000, int batchSize = 64, double lambda = 0.9, string seedColumnName = "Seed")
+    public GFlowNetSamplerEstimator SubTrajectoryBalance(GFlowNetTask? task = null, int iterations = 2000, int batchSize = 128, double lambda = 0.9, string seedColumnName = "Seed")
         => SubTrajectoryBalance(new SubTrajectoryBalanceOptions { Task = task ?? GFlowNetTask.HyperGrid(), Iterations = iterations, BatchSize = batchSize, SubTrajectoryLambda = lambda, SeedColumnName = seedColumnName });
 
     /// <summary>The sub-trajectory-balance trainer with all its options.</summary>
     public GFlowNetSamplerEstimator SubTrajectoryBalance(SubTrajectoryBalanceOptions options) => new(_mlContext, options ?? throw new ArgumentNullException(nameof(options)));
+
+    /// <summary>The flow-matching trainer (Bengio et al. 2021), the CLI's <c>fm</c>.</summary>
+    /// <param name="task">What to train on; <c>null</c> for the 8 × 8 hyper-grid.</param>
+    /// <param name="iterations">Training iterations (default 2000).</param>
+    /// <param name="batchSize">Trajectories per iteration (default 128).</param>
+    /// <param name="seedColumnName">The numeric column seeding each row's sample (default <c>Seed</c>).</param>
+    public GFlowNetSamplerEstimator FlowMatching(GFlowNetTask? task = null, int iterations = 2000, int batchSize = 128, string seedColumnName = "Seed")
+        => FlowMatching(new FlowMatchingOptions { Task = task ?? GFlowNetTask.HyperGrid(), Iterations = iterations, BatchSize = batchSize, SeedColumnName = seedColumnName });
+
+    /// <summary>The flow-matching trainer with all its options.</summary>
+    public GFlowNetSamplerEstimator FlowMatching(FlowMatchingOptions options) => new(_mlContext, options ?? throw new ArgumentNullException(nameof(options)));
 }

@@ -56,7 +56,7 @@ internal static class BenchCommand
             foreach (var (method, learnBackward) in methods)
             {
                 string name = method.ToVariantName(learnBackward);
-                var r = Median(Enumerable.Range(0, repeat).Select(_ => Measure(new HyperGrid(ndim, height, r0), method, learnBackward, iterations, batch, seed)).ToList());
+                var r = Median(Enumerable.Range(0, repeat).Select(_ => Measure(new HyperGrid(ndim, height, r0), method, learnBackward, iterations, batch, seed, threads)).ToList());
                 Reference.TryGetValue((name, height), out double reference);
                 bool hasReference = ndim == 2 && reference > 0 && batch == 128;
                 table.AddRow($"D={ndim} H={height}", name, F(r.WallMs), F(r.CpuMs), $"{F(r.SampleMs)} ({F(r.SampleFloorMs)})", $"{F(r.UpdateMs)} ({F(r.FloorMs - r.SampleFloorMs)})", F(r.FloorMs), F(r.WallMs / r.FloorMs, "F2"),
@@ -91,12 +91,12 @@ internal static class BenchCommand
 
     private sealed record Result(double WallMs, double CpuMs, double SampleMs, double UpdateMs, double FloorMs, double SampleFloorMs, double Gflop, double MeanLength);
 
-    private static Result Measure(HyperGrid env, TrainingMethod method, bool learnBackward, int iterations, int batch, long seed)
+    private static Result Measure(HyperGrid env, TrainingMethod method, bool learnBackward, int iterations, int batch, long seed, int threads)
     {
         var options = new GFlowNetTrainerOptions
         {
             Method = method, LearnBackwardPolicy = learnBackward && !method.AlwaysLearnsBackward(), Iterations = iterations, BatchSize = batch,
-            Seed = seed, EvalEvery = int.MaxValue,
+            Seed = seed, EvalEvery = int.MaxValue, Threads = threads,
         };
         using var trainer = new GFlowNetTrainer(env, options);
         var traces = trainer.Networks.Select(n => n.Trace = []).ToList();

@@ -47,7 +47,7 @@ internal static class BenchSamplerCommand
         var batches = args.String("batch-sizes", "1,64,1024").Split(',', StringSplitOptions.TrimEntries)
             .Select(s => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int b) && b >= 1 ? b
                 : throw new UsageException($"--batch-sizes must be a comma-separated list of integers of at least 1; got '{s}'.")).ToArray();
-        var trainerOptions = new GFlowNetTrainerOptions { Iterations = 1 };
+        var trainerOptions = new GFlowNetTrainerOptions { Iterations = 1, Threads = threads };
         TrainSettings.ParseNetworks(args, trainerOptions);
         double exitBias = args.Double("exit-bias", -3, -100, 100);
         TorchRuntime.Configure(threads);

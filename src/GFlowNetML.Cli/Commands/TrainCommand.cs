@@ -48,9 +48,10 @@ internal static class TrainCommand
         if (exportPath is not null) OutputFolder.EnsureFileWritable(exportPath, "--export");
         TorchRuntime.Configure(settings.Threads);
         var env = settings.CreateEnvironment();
+        settings.Trainer.Threads = settings.Threads;
         using var trainer = resume is null
             ? new GFlowNetTrainer(env, settings.Trainer)
-            : GFlowNetTrainer.Resume(env, resume, extraIterations);
+            : GFlowNetTrainer.Resume(env, resume, extraIterations, threads: settings.Threads);
         var options = trainer.Options;
         if (trainer.Iteration > options.Iterations)
             throw new UsageException($"--iterations must be at least the checkpoint's iteration ({trainer.Iteration}); got {options.Iterations}.");

@@ -43,6 +43,7 @@ internal sealed class CompareSettings
         options.Method = method.Method;
         options.LearnBackwardPolicy = method.LearnBackward;
         options.Seed = seed;
+        options.Threads = Threads;
         return options;
     }
 

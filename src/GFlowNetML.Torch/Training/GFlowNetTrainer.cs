@@ -15,8 +15,9 @@ namespace GFlowNetML.Torch.Training;
 /// value-based methods), applies the chosen objective, evaluates exactly on schedule, reports progress, writes
 /// checkpoints and honours cancellation. The same seed gives the same numbers, also across a checkpoint and resume.
 /// </summary>
-/// <remarks>Not thread-safe. Training runs on the CPU with the current TorchSharp thread setting
-/// (<c>torch.set_num_threads</c>); use one thread for bit-reproducible timings.</remarks>
+/// <remarks>One trainer is not thread-safe, but trainers on different threads of one process are independent. Training
+/// runs on the CPU with <see cref="GFlowNetTrainerOptions.Threads"/> libtorch threads (default 1), set on the calling thread
+/// for each call, so a seed gives the same numbers whatever the machine's core count or <c>OMP_NUM_THREADS</c>.</remarks>
 public sealed class GFlowNetTrainer : IDisposable
 {
     private readonly GFlowNetEnvironment _env;
@@ -40,10 +41,13 @@ public sealed class GFlowNetTrainer : IDisposable
     /// <param name="options">The options; validated here (a copy is kept).</param>
     /// <param name="guide">The guide π_G of RL-G; null takes the environment's <see cref="GFlowNetEnvironment.DefaultGuide"/>.
     /// Ignored by the other methods.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of its range (the message names it).</exception>
+    /// <exception cref="InvalidOperationException">libtorch cannot be loaded on this machine (the message says what is missing).</exception>
     public GFlowNetTrainer(GFlowNetEnvironment environment, GFlowNetTrainerOptions options, GFlowNetGuide? guide = null)
     {
         _env = environment ?? throw new ArgumentNullException(nameof(environment));
         ArgumentNullException.ThrowIfNull(options);
+        Native.TorchNative.EnsureLoaded();
         options.Validate();
         _options = options.Clone();
         var master = new GFlowNetRandom(_options.Seed);
@@ -77,7 +81,8 @@ public sealed class GFlowNetTrainer : IDisposable
     /// <param name="checkpointDirectory">The folder holding <c>checkpoint.gfn</c>.</param>
     /// <param name="iterations">A new total number of iterations, or null to keep the checkpoint's.</param>
     /// <param name="guide">The guide of an RL-G run (as given to the constructor); null takes the environment's.</param>
-    public static GFlowNetTrainer Resume(GFlowNetEnvironment environment, string checkpointDirectory, int? iterations = null, GFlowNetGuide? guide = null)
+    /// <param name="threads">A new <see cref="GFlowNetTrainerOptions.Threads"/>, or null to keep the checkpoint's.</param>
+    public static GFlowNetTrainer Resume(GFlowNetEnvironment environment, string checkpointDirectory, int? iterations = null, GFlowNetGuide? guide = null, int? threads = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         var checkpoint = TrainingCheckpoint.Load(checkpointDirectory);
@@ -87,6 +92,7 @@ public sealed class GFlowNetTrainer : IDisposable
         var options = header.Options.Clone();
         options.CheckpointDirectory = checkpointDirectory;
         if (iterations is int n) options.Iterations = n;
+        if (threads is int t) options.Threads = t;
         var trainer = new GFlowNetTrainer(environment, options, guide);
         trainer.Restore(checkpoint);
         return trainer;
@@ -125,6 +131,7 @@ public sealed class GFlowNetTrainer : IDisposable
     /// <see cref="TrainingResult.Completed"/> false.</param>
     public TrainingResult Train(IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        using var threads = TorchThreads.Use(_options.Threads);
         var clock = Stopwatch.StartNew();
         double Seconds() => _secondsBefore + clock.Elapsed.TotalSeconds;
         if (_history.Count == 0) _history.Add(Evaluate(Seconds()));
@@ -184,6 +191,7 @@ public sealed class GFlowNetTrainer : IDisposable
     public ExactMetrics EvaluateExact()
     {
         if (_space is null) throw new NotSupportedException($"Environment '{_env.Name}' cannot enumerate its states, so exact evaluation is not available.");
+        using var threads = TorchThreads.Use(_options.Threads);
         return ExactMetrics.Evaluate(_space, _policy.AllLogProbabilities(_space), LogZ);
     }
 
@@ -195,11 +203,16 @@ public sealed class GFlowNetTrainer : IDisposable
     public double[] TerminatingDistribution()
     {
         if (_space is null) throw new NotSupportedException($"Environment '{_env.Name}' cannot enumerate its states, so exact evaluation is not available.");
+        using var threads = TorchThreads.Use(_options.Threads);
         return Evaluation.TerminatingDistribution.Compute(_space, _policy.AllLogProbabilities(_space));
     }
 
     /// <summary>log π_F(a|s) of the current policy for every enumerated state (<c>Count · ActionCount</c>).</summary>
-    public float[] ForwardLogProbabilities(StateSpace space) => _policy.AllLogProbabilities(space);
+    public float[] ForwardLogProbabilities(StateSpace space)
+    {
+        using var threads = TorchThreads.Use(_options.Threads);
+        return _policy.AllLogProbabilities(space);
+    }
 
     /// <summary>Whether evaluations are exact (the environment enumerates its states) or sampled.</summary>
     public bool EvaluatesExactly => _space is not null;
@@ -211,6 +224,7 @@ public sealed class GFlowNetTrainer : IDisposable
     /// </summary>
     public SampledMetrics EvaluateSampled()
     {
+        using var threads = TorchThreads.Use(_options.Threads);
         var random = new GFlowNetRandom(unchecked(_options.Seed * 0x5DEECE66DL + (long)0x9E3779B97F4A7C15UL * (Iteration + 1)));
         var batch = _sampler.Sample(_policy, _options.EvalSamples, random);
         return SampledMetrics.Compute(_env, batch.TerminalStates, batch.LogRewards, _options.TopK);

@@ -84,6 +84,13 @@ public sealed class GFlowNetTrainerOptions
     /// at least 1.</summary>
     public int TopK { get; set; } = 100;
 
+    /// <summary>The number of CPU threads libtorch uses for this trainer's work (training and evaluation). The trainer sets
+    /// it on the calling thread for the duration of each call and restores the previous setting afterwards, so that trainers
+    /// on different threads do not interfere and the process-wide default (the machine's core count, or
+    /// <c>OMP_NUM_THREADS</c>) never leaks in. The same seed and the same <see cref="Threads"/> give the same numbers on any
+    /// machine; a different thread count may change the last bits of reductions. Default 1; in [1, 256].</summary>
+    public int Threads { get; set; } = 1;
+
     /// <summary>Write a checkpoint every this many iterations (0 = never). Default 0; at least 0.</summary>
     public int CheckpointEvery { get; set; }
 
@@ -99,6 +106,7 @@ public sealed class GFlowNetTrainerOptions
         if (EvalEvery < 1) Fail(nameof(EvalEvery), EvalEvery, "at least 1");
         if (EvalSamples < 1) Fail(nameof(EvalSamples), EvalSamples, "at least 1");
         if (TopK < 1) Fail(nameof(TopK), TopK, "at least 1");
+        if (Threads is < 1 or > 256) Fail(nameof(Threads), Threads, "in [1, 256]");
         Positive(nameof(PolicyLearningRate), PolicyLearningRate);
         Positive(nameof(LogZLearningRate), LogZLearningRate);
         Positive(nameof(CriticLearningRate), CriticLearningRate);

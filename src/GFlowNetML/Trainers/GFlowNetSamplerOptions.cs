@@ -5,21 +5,24 @@ namespace GFlowNetML.Trainers;
 
 /// <summary>
 /// The options every GFlowNet estimator shares: the task, the training budget, the networks, the seed and the column names.
-/// Each training method's options derive from it. Defaults are small enough for a laptop; the paper's hyper-grid runs use
-/// 4 × 256 networks, batch 128 and thousands of iterations.
+/// Each training method's options derive from it. The defaults are the paper's hyper-grid settings and equal the
+/// <c>gflownet train</c> command's (2000 iterations of 128 trajectories, 4 × 256 policy networks, exact evaluation every 10
+/// iterations, one torch thread), so that a run of the CLI and a fit with the same options and seed give the same sampler.
+/// The search-space attributes' initial values are deliberately smaller (1000 iterations of 64, 2 × 64 networks): the
+/// cost-frugal tuner starts from them, at the cheap corner of the space, and grows what pays.
 /// </summary>
 public abstract class GFlowNetSamplerOptions
 {
     /// <summary>What to train on. Default the 8 × 8 hyper-grid.</summary>
     public GFlowNetTask Task = GFlowNetTask.HyperGrid();
 
-    /// <summary>The number of training iterations. Default 1000; at least 1.</summary>
+    /// <summary>The number of training iterations. Default 2000; at least 1.</summary>
     [Range(100, 20000, 1000, true)]
-    public int Iterations = 1000;
+    public int Iterations = 2000;
 
-    /// <summary>The number of trajectories per iteration. Default 64; at least 1.</summary>
+    /// <summary>The number of trajectories per iteration. Default 128; at least 1.</summary>
     [Range(16, 512, 64, true)]
-    public int BatchSize = 64;
+    public int BatchSize = 128;
 
     /// <summary>The learning rate of the forward policy. Default 1e-3; finite, &gt; 0.</summary>
     [Range(1e-4, 1e-2, 1e-3, true)]
@@ -29,16 +32,22 @@ public abstract class GFlowNetSamplerOptions
     [Range(1e-3, 1.0, 0.1, true)]
     public double LogZLearningRate = 0.1;
 
-    /// <summary>The number of hidden layers of the policy (and critic) networks. Default 2; at least 0.</summary>
+    /// <summary>The number of hidden layers of the policy network (and of the learned backward policy and log-flow
+    /// networks). Default 4; at least 0.</summary>
     [Range(1, 4, 2, false)]
-    public int HiddenLayers = 2;
+    public int HiddenLayers = 4;
 
-    /// <summary>The width of the hidden layers. Default 64; at least 1.</summary>
+    /// <summary>The width of those hidden layers. Default 256; at least 1.</summary>
     [Choice(new object[] { 32, 64, 128, 256 }, 64)]
-    public int HiddenWidth = 64;
+    public int HiddenWidth = 256;
 
-    /// <summary>Evaluate (exactly where the space is enumerable) every this many iterations. Default 50; at least 1.</summary>
-    public int EvalEvery = 50;
+    /// <summary>Evaluate (exactly where the space is enumerable) every this many iterations. Default 10; at least 1.</summary>
+    public int EvalEvery = 10;
+
+    /// <summary>The number of CPU threads libtorch trains with. Default 1, so that a seed gives the same model on any
+    /// machine, whatever its core count or <c>OMP_NUM_THREADS</c>; more threads train a large network faster but may change
+    /// the last bits of the result. In [1, 256].</summary>
+    public int Threads = 1;
 
     /// <summary>The seed of training and of the sampler; <c>null</c> takes one from the <c>MLContext</c>'s seed. Default null.</summary>
     public long? Seed;
@@ -76,8 +85,7 @@ public abstract class GFlowNetSamplerOptions
         {
             Method = Method, Iterations = Iterations, BatchSize = BatchSize, Seed = seed, EvalEvery = EvalEvery,
             PolicyLearningRate = LearningRate, LogZLearningRate = LogZLearningRate,
-            PolicyHiddenLayers = HiddenLayers, PolicyHiddenWidth = HiddenWidth, CriticHiddenLayers = HiddenLayers, CriticHiddenWidth = HiddenWidth,
-            EvalSamples = 256, TopK = 32,
+            PolicyHiddenLayers = HiddenLayers, PolicyHiddenWidth = HiddenWidth, Threads = Threads,
         };
         Apply(options);
         options.Validate();
@@ -112,6 +120,12 @@ public sealed class PolicyGradientOptions : GFlowNetSamplerOptions
     [Range(1e-4, 1e-1, 5e-3, true)]
     public double CriticLearningRate = 5e-3;
 
+    /// <summary>The number of hidden layers of the critic V. Default 2; at least 0.</summary>
+    public int CriticHiddenLayers = 2;
+
+    /// <summary>The width of the critic's hidden layers. Default 256; at least 1.</summary>
+    public int CriticHiddenWidth = 256;
+
     private protected override TrainingMethod Method => Variant switch
     {
         PolicyGradientVariant.Uniform => TrainingMethod.PolicyGradientUniform,
@@ -124,6 +138,8 @@ public sealed class PolicyGradientOptions : GFlowNetSamplerOptions
     {
         options.Lambda = Lambda;
         options.CriticLearningRate = CriticLearningRate;
+        options.CriticHiddenLayers = CriticHiddenLayers;
+        options.CriticHiddenWidth = CriticHiddenWidth;
     }
 }
 
@@ -141,6 +157,12 @@ public sealed class TrustRegionOptions : GFlowNetSamplerOptions
     /// <summary>The learning rate of the critic. Default 5e-3; finite, &gt; 0.</summary>
     public double CriticLearningRate = 5e-3;
 
+    /// <summary>The number of hidden layers of the critic V. Default 2; at least 0.</summary>
+    public int CriticHiddenLayers = 2;
+
+    /// <summary>The width of the critic's hidden layers. Default 256; at least 1.</summary>
+    public int CriticHiddenWidth = 256;
+
     /// <summary>Whether to learn the backward policy (RL-T-B). Default false.</summary>
     public bool LearnBackwardPolicy;
 
@@ -151,6 +173,8 @@ public sealed class TrustRegionOptions : GFlowNetSamplerOptions
         options.TrustRegionDelta = Delta;
         options.Lambda = Lambda;
         options.CriticLearningRate = CriticLearningRate;
+        options.CriticHiddenLayers = CriticHiddenLayers;
+        options.CriticHiddenWidth = CriticHiddenWidth;
         options.LearnBackwardPolicy = LearnBackwardPolicy;
     }
 }
@@ -198,5 +222,23 @@ public sealed class SubTrajectoryBalanceOptions : BalanceOptions
     {
         base.Apply(options);
         options.SubTrajectoryLambda = SubTrajectoryLambda;
+    }
+}
+
+/// <summary>Options of the flow-matching trainer (Bengio et al. 2021), the CLI's <c>fm</c>: it learns edge flows F(s→s′)
+/// and matches in-flow to out-flow at every state of the sampled trajectories. The policy network's outputs are the log edge flows,
+/// so it needs no log Z parameter and no backward policy.</summary>
+public sealed class FlowMatchingOptions : GFlowNetSamplerOptions
+{
+    /// <summary>The initial ε of ε-uniform exploration. Default 0; in [0, 1].</summary>
+    [Range(0.0, 0.5, 0.0, false)]
+    public double Epsilon;
+
+    private protected override TrainingMethod Method => TrainingMethod.FlowMatching;
+
+    private protected override void Apply(GFlowNetTrainerOptions options)
+    {
+        options.EpsilonStart = Epsilon;
+        options.EpsilonEnd = 0;
     }
 }
