@@ -1,3 +1,4 @@
+using System.Reflection;
 using GFlowNetML.Cli;
 using GFlowNetML.Cli.Commands;
 using GFlowNetML.Cli.Compare;
@@ -24,8 +25,12 @@ namespace GFlowNetML.Cli
               bench-sampler  samples per second of the ONNX and TorchSharp samplers, and the model load time
               tune    search a trainer's options (CFO, random or grid search) and write the leaderboard to tune.json
 
-            Run 'gflownet COMMAND --help' for the options of a command.
+            Run 'gflownet COMMAND --help' for the options of a command; 'gflownet --version' prints the version.
             """;
+
+        /// <summary>The tool's version (the packages' one version, without the source-revision suffix).</summary>
+        private static string Version
+            => (typeof(Cli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "").Split('+')[0];
 
         public static int Run(string[] args, IAnsiConsole console)
         {
@@ -37,6 +42,11 @@ namespace GFlowNetML.Cli
             if (args[0] is "--help" or "-h" or "help")
             {
                 Console.WriteLine(Usage);
+                return 0;
+            }
+            if (args[0] is "--version")
+            {
+                Console.WriteLine($"gflownet {Version}");
                 return 0;
             }
             string command = args[0];
@@ -76,6 +86,12 @@ namespace GFlowNetML.Cli
                 // One line, as every usage error: ArgumentOutOfRangeException puts "Actual value was …" on a line of its own.
                 Console.Error.WriteLine($"gflownet {command}: {string.Join(" ", e.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))}");
                 return 2;
+            }
+            catch (InvalidOperationException e)
+            {
+                // A run-time failure the library explains (libtorch that cannot load, CUDA that cannot open): one line, no trace.
+                Console.Error.WriteLine($"gflownet {command}: {string.Join(" ", e.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))}");
+                return 1;
             }
             finally
             {

@@ -98,7 +98,8 @@ internal static class TorchNative
         }
         catch (DllNotFoundException e)
         {
-            error = FirstLine(e.Message);
+            // The loader's own reason (dlerror: "version `GLIBCXX_3.4.32' not found …") follows .NET's first line.
+            error = OneLine(e.Message);
             return false;
         }
     }
@@ -157,6 +158,12 @@ internal static class TorchNative
         string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         if (home.Length > 0) yield return Path.Combine(home, ".cache", "gflownetml", "native");
         yield return Path.Combine(Path.GetTempPath(), $"gflownetml-native-{Environment.UserName}");
+    }
+
+    private static string OneLine(string message)
+    {
+        string line = string.Join(' ', message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        return line.Length > 1200 ? line[..1200] + "…" : line;
     }
 
     private static string FirstLine(string message)

@@ -1,0 +1,2 @@
+// The checks share one package cache and one feed; they run one after another.
+[assembly: DoNotParallelize]
