@@ -4,8 +4,9 @@ namespace GFlowNetML.Packaging.Tests;
 
 /// <summary>
 /// One pack of the repository shared by every test of the assembly: the packages in a temporary folder, an empty
-/// NUGET_PACKAGES, and a NuGet.config whose only sources are that folder and the machine's global packages folder (read as a
-/// local feed, so nothing is downloaded). Deleted when the assembly's tests end.
+/// NUGET_PACKAGES, and a NuGet.config whose only sources are that folder (for GFlowNetML's packages, by source mapping, so
+/// that no older copy can stand in) and the machine's global packages folder for everything else (read as a local feed, so
+/// nothing is downloaded). Deleted when the assembly's tests end.
 /// </summary>
 [TestClass]
 public static class PackagedRepository
@@ -52,6 +53,15 @@ public static class PackagedRepository
                 <add key="gflownetml" value="{Feed}" />
                 <add key="machine" value="{globalPackages}" />
               </packageSources>
+              <packageSourceMapping>
+                <packageSource key="gflownetml">
+                  <package pattern="GFlowNetML*" />
+                  <package pattern="gflownet" />
+                </packageSource>
+                <packageSource key="machine">
+                  <package pattern="*" />
+                </packageSource>
+              </packageSourceMapping>
             </configuration>
             """);
         string configuration = typeof(PackagedRepository).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
