@@ -26,6 +26,8 @@ namespace GFlowNetML.Cli
               tune    search a trainer's options (CFO, random or grid search) and write the leaderboard to tune.json
 
             Run 'gflownet COMMAND --help' for the options of a command; 'gflownet --version' prints the version.
+            Errors are one line (exit code 2: usage or bad input, 1: run-time failure, 130: interrupted); add --verbose
+            (or set GFLOWNETML_VERBOSE=1) for a stack trace.
             """;
 
         /// <summary>The tool's version (the packages' one version, without the source-revision suffix).</summary>
@@ -50,7 +52,8 @@ namespace GFlowNetML.Cli
                 return 0;
             }
             string command = args[0];
-            var rest = args.Skip(1).ToArray();
+            bool verbose = FailurePolicy.Verbose(args.Contains("--verbose"));
+            var rest = args.Skip(1).Where(a => a != "--verbose").ToArray();
             if (command is not ("train" or "bench" or "compare" or "export" or "sample" or "bench-sampler" or "tune"))
             {
                 Console.Error.WriteLine($"gflownet: unknown command '{command}'; allowed commands: train, bench, compare, export, sample, bench-sampler, tune.");
@@ -81,17 +84,9 @@ namespace GFlowNetML.Cli
                     _ => CompareCommand.Run(new ArgumentReader(command, rest, CompareSettings.OptionNames), console, cts.Token),
                 };
             }
-            catch (Exception e) when (e is UsageException or ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException)
+            catch (Exception e)
             {
-                // One line, as every usage error: ArgumentOutOfRangeException puts "Actual value was …" on a line of its own.
-                Console.Error.WriteLine($"gflownet {command}: {string.Join(" ", e.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))}");
-                return 2;
-            }
-            catch (InvalidOperationException e)
-            {
-                // A run-time failure the library explains (libtorch that cannot load, CUDA that cannot open): one line, no trace.
-                Console.Error.WriteLine($"gflownet {command}: {string.Join(" ", e.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))}");
-                return 1;
+                return FailurePolicy.Report(command, e, verbose);
             }
             finally
             {

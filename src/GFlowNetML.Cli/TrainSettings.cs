@@ -35,6 +35,7 @@ internal sealed class TrainSettings
         var s = new TrainSettings { Environment = EnvironmentSettings.Parse(a) };
         s.Threads = a.Int("threads", 1, 1, 256);
         var t = s.Trainer;
+        t.Threads = s.Threads;
         string method = a.String("method", "rl-u");
         try { t.Method = TrainingMethodNames.Parse(method); }
         catch (ArgumentException) { throw new UsageException($"--method must be one of: {TrainingMethodNames.Allowed}; got '{method}'."); }
