@@ -1,5 +1,5 @@
 using GFlowNetML.Data;
-using GFlowNetML.Sampling;
+using GFlowNetML.Onnx;
 using GFlowNetML.Torch.Export;
 using GFlowNetML.Torch.Training;
 using GFlowNetML.Trainers;
@@ -41,7 +41,7 @@ public sealed class GFlowNetSamplerEstimator : IEstimator<GFlowNetSamplerTransfo
         _options.Task.CheckSchema(inputSchema, _options.SeedColumnName);
         SchemaChecks.Find(inputSchema, nameof(inputSchema), "seed", _options.SeedColumnName, SchemaChecks.IsNumericScalar, "a numeric scalar");
         int width = _options.Task.SampleWidth(inputSchema, _options.SeedColumnName);
-        return Chain(SamplingGraph.Schema(Columns(), width)).GetOutputSchema(inputSchema);
+        return Chain(RowSamplerGraph.Schema(Columns(), width)).GetOutputSchema(inputSchema);
     }
 
     /// <inheritdoc cref="Fit(IDataView, CancellationToken)"/>
@@ -66,7 +66,7 @@ public sealed class GFlowNetSamplerEstimator : IEstimator<GFlowNetSamplerTransfo
         using var channel = host.Start("GFlowNet training");
 
         var env = _options.Task.Create(input, _options.SeedColumnName);
-        var step = SamplingStep.For(env);
+        var sampler = RowSamplerGraph.For(env);
         channel.Info(MessageSensitivity.None, $"Training {trainerOptions.Method.ToName()} on {env.Description}: {trainerOptions.Iterations} iterations of {trainerOptions.BatchSize} trajectories, seed {seed}.");
         using var trainer = new GFlowNetTrainer(env, trainerOptions);
         var progress = new SyncProgress(p =>
@@ -84,14 +84,14 @@ public sealed class GFlowNetSamplerEstimator : IEstimator<GFlowNetSamplerTransfo
         }
         var exported = PolicyExport.FromTrainer(trainer, result.Final);
         var columns = Columns();
-        byte[] graph = SamplingGraph.Build(step, exported.Policy, seed, 1L, columns, [new("gflownetml.environment.description", env.Description)]);
+        byte[] graph = sampler.Build(exported.Policy, seed, columns, batched: false, [new("gflownetml.environment.description", env.Description)]);
         var chain = Chain(graph).Fit(input);
         channel.Info(MessageSensitivity.None, $"Trained in {result.Final.Seconds:F1} s; the sampler graph is {graph.Length / 1024} KiB.");
-        return new GFlowNetSamplerTransformer(chain, step, exported.Policy, exported.Training, result, trainer.LogZ, seed, columns,
+        return new GFlowNetSamplerTransformer(chain, sampler, exported.Policy, exported.Training, result, trainer.LogZ, seed, columns,
             _mlContext.GpuDeviceId, _mlContext.FallbackToCpu);
     }
 
-    private SamplingColumns Columns() => new(RowSeedColumn, _options.SampleColumnName, _options.LogRewardColumnName, _options.LogProbabilityColumnName);
+    private RowSamplerColumns Columns() => new(RowSeedColumn, _options.SampleColumnName, _options.LogRewardColumnName, _options.LogProbabilityColumnName);
 
     /// <summary>The ML.NET chain around a sampling graph: seed → Int64, the ONNX model, drop the temporary column.</summary>
     private IEstimator<ITransformer> Chain(byte[] graph)

@@ -1,7 +1,6 @@
 using GFlowNetML.Environments;
 using GFlowNetML.Models;
 using GFlowNetML.Onnx;
-using GFlowNetML.Sampling;
 using GFlowNetML.Torch.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -27,17 +26,17 @@ namespace GFlowNetML;
 public sealed class GFlowNetSamplerTransformer : ITransformer
 {
     private readonly ITransformer _chain;
-    private readonly SamplingStep _step;
-    private readonly SamplingColumns _columns;
+    private readonly RowSamplerGraph _sampler;
+    private readonly RowSamplerColumns _columns;
     private readonly int? _gpuDeviceId;
     private readonly bool _fallbackToCpu;
     private readonly Lazy<byte[]> _batched;
 
-    internal GFlowNetSamplerTransformer(ITransformer chain, SamplingStep step, PolicyWeights policy, TrainingSummary summary, TrainingResult result,
-        double logZ, long seed, SamplingColumns columns, int? gpuDeviceId, bool fallbackToCpu)
+    internal GFlowNetSamplerTransformer(ITransformer chain, RowSamplerGraph sampler, PolicyWeights policy, TrainingSummary summary, TrainingResult result,
+        double logZ, long seed, RowSamplerColumns columns, int? gpuDeviceId, bool fallbackToCpu)
     {
         _chain = chain;
-        _step = step;
+        _sampler = sampler;
         _columns = columns;
         _gpuDeviceId = gpuDeviceId;
         _fallbackToCpu = fallbackToCpu;
@@ -45,12 +44,12 @@ public sealed class GFlowNetSamplerTransformer : ITransformer
         Result = result;
         LogZ = logZ;
         Seed = seed;
-        SamplerModel = SamplerModel.Create(step.Environment, policy, summary);
-        _batched = new Lazy<byte[]>(() => SamplingGraph.Build(step, policy, seed, "N", columns with { Seed = "seed" }, []));
+        SamplerModel = SamplerModel.Create(sampler.Environment, policy, summary);
+        _batched = new Lazy<byte[]>(() => sampler.Build(policy, seed, columns with { Seed = "seed" }, batched: true));
     }
 
     /// <summary>The environment the sampler was trained on.</summary>
-    public GFlowNetEnvironment Environment => _step.Environment;
+    public GFlowNetEnvironment Environment => _sampler.Environment;
 
     /// <summary>Every evaluation during training (exact where the space is enumerable, sampled elsewhere).</summary>
     public IReadOnlyList<EvaluationRecord> History => Result.History;
@@ -116,7 +115,7 @@ public sealed class GFlowNetSamplerTransformer : ITransformer
             using var outputs = session.Run(runOptions, ["seed"], [input], [_columns.Sample, _columns.LogReward, _columns.LogProbability]);
             var logRewards = outputs[1].GetTensorDataAsSpan<float>().ToArray();
             var logProbabilities = outputs[2].GetTensorDataAsSpan<float>().ToArray();
-            if (_step.SampleIsText)
+            if (_sampler.SampleIsText)
             {
                 var reward = ((SequenceEnvironment)Environment).Reward;
                 for (int i = 0; i < rows; i++)
@@ -128,7 +127,7 @@ public sealed class GFlowNetSamplerTransformer : ITransformer
             else
             {
                 var values = outputs[0].GetTensorDataAsSpan<float>().ToArray();
-                int width = _step.SampleWidth;
+                int width = _sampler.SampleWidth;
                 for (int i = 0; i < rows; i++)
                 {
                     var state = new int[width];

@@ -3,7 +3,7 @@ using GFlowNetML.Environments;
 using GFlowNetML.Onnx.Graphs;
 using GFlowNetML.Onnx.Proto;
 
-namespace GFlowNetML.Sampling;
+namespace GFlowNetML.Onnx.RowSampling;
 
 /// <summary>
 /// The bit-sequence log-reward −min_c d_H(x, c)/T with tensor operations: the one-hot features of x (word j = w at

@@ -2,15 +2,16 @@ using GFlowNetML.Environments;
 using GFlowNetML.Evaluation;
 using GFlowNetML.Models;
 using GFlowNetML.Rewards;
-using GFlowNetML.Sampling;
+using GFlowNetML.Onnx.RowSampling;
+using GFlowNetML.Tests;
 using static GFlowNetML.Tests.SamplingChecks;
 
-namespace GFlowNetML.Tests;
+namespace GFlowNetML.Onnx.Tests;
 
 [TestClass]
 public sealed class SamplingGraphTests
 {
-    private static readonly SamplingColumns Columns = new("seed", "sample", "log_reward", "log_probability");
+    private static readonly RowSamplerColumns Columns = new("seed", "sample", "log_reward", "log_probability");
 
     private static long[] Seeds(int n) => Enumerable.Range(0, n).Select(i => (long)i * 7919 - 5000).ToArray();
 

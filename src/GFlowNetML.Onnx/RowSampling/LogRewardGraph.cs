@@ -1,7 +1,7 @@
 using GFlowNetML.Environments;
 using GFlowNetML.Onnx.Proto;
 
-namespace GFlowNetML.Sampling;
+namespace GFlowNetML.Onnx.RowSampling;
 
 /// <summary>
 /// The log-reward of terminal states int64 [N, StateWidth] as ONNX operations, float [N], for the built-in environments:

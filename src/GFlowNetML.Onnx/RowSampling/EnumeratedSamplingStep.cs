@@ -3,7 +3,7 @@ using GFlowNetML.Evaluation;
 using GFlowNetML.Onnx.Graphs;
 using GFlowNetML.Onnx.Proto;
 
-namespace GFlowNetML.Sampling;
+namespace GFlowNetML.Onnx.RowSampling;
 
 /// <summary>
 /// The fallback for an environment <see cref="OnnxStepGraph.For"/> does not know (a user's own) whose states can be

@@ -1,15 +1,9 @@
+using GFlowNetML.Sampling;
 using GFlowNetML.Models;
 using GFlowNetML.Onnx.Graphs;
 using GFlowNetML.Onnx.Proto;
 
-namespace GFlowNetML.Sampling;
-
-/// <summary>The ONNX input and output names of a sampling graph (the ML.NET column names they map to).</summary>
-/// <param name="Seed">The int64 row-seed input.</param>
-/// <param name="Sample">The sampled object (text, or a float vector).</param>
-/// <param name="LogReward">log R of the object, float.</param>
-/// <param name="LogProbability">log of the probability of the sampled trajectory under the sampler, float.</param>
-internal sealed record SamplingColumns(string Seed, string Sample, string LogReward, string LogProbability);
+namespace GFlowNetML.Onnx.RowSampling;
 
 /// <summary>
 /// The whole sampler as one ONNX graph with no random operator, for ML.NET's ONNX transformer: each row's int64 seed,
@@ -38,7 +32,7 @@ internal static class SamplingGraph
     /// <param name="batch">The batch dimension: 1 (ML.NET's row-by-row form) or a symbolic name (batched sampling).</param>
     /// <param name="columns">The input and output names.</param>
     /// <param name="metadata">Metadata properties to store.</param>
-    public static byte[] Build(SamplingStep step, PolicyWeights policy, long fitSeed, object batch, SamplingColumns columns, IEnumerable<KeyValuePair<string, string>> metadata)
+    public static byte[] Build(SamplingStep step, PolicyWeights policy, long fitSeed, object batch, RowSamplerColumns columns, IEnumerable<KeyValuePair<string, string>> metadata)
     {
         var env = step.Environment;
         var graph = step.StepGraph;
@@ -80,7 +74,7 @@ internal static class SamplingGraph
 
     /// <summary>A graph with the sampler's inputs and outputs only (a text sample when <paramref name="sampleWidth"/> is 0,
     /// else a float vector), to state ML.NET's output schema before training.</summary>
-    public static byte[] Schema(SamplingColumns columns, int sampleWidth)
+    public static byte[] Schema(RowSamplerColumns columns, int sampleWidth)
     {
         var g = new OnnxGraph("gflownetml_schema");
         g.Input(columns.Seed, OnnxType.Int64, 1L, 1L);
@@ -95,7 +89,7 @@ internal static class SamplingGraph
 
     /// <summary>The outputs: the sample (text [batch], or float [W] in the row form, [batch, W] batched), the log-reward and
     /// the log-probability (float [batch]).</summary>
-    private static void DeclareOutputs(OnnxGraph g, SamplingColumns columns, object batch, int sampleWidth)
+    private static void DeclareOutputs(OnnxGraph g, RowSamplerColumns columns, object batch, int sampleWidth)
     {
         if (sampleWidth == 0) g.Output(columns.Sample, OnnxType.String, batch);
         else if (batch is long one && one == 1) g.Output(columns.Sample, OnnxType.Float, (long)sampleWidth);

@@ -1,7 +1,7 @@
 using GFlowNetML.Environments;
 using GFlowNetML.Onnx.Proto;
 
-namespace GFlowNetML.Sampling;
+namespace GFlowNetML.Onnx.RowSampling;
 
 /// <summary>
 /// The structure-learning log-reward BGe(G) − BGe(∅) = Σ_j [local(j, Pa_j) − local(j, ∅)] (<see cref="Rewards.BGeScore"/>)

@@ -1,7 +1,7 @@
 using GFlowNetML.Environments;
 using GFlowNetML.Onnx.Proto;
 
-namespace GFlowNetML.Sampling;
+namespace GFlowNetML.Onnx.RowSampling;
 
 /// <summary>
 /// The hyper-grid's log-reward in closed form for any size: a cell earns R0 + R1 when every coordinate lies in the outer

@@ -3,7 +3,7 @@ using GFlowNetML.Evaluation;
 using GFlowNetML.Onnx.Graphs;
 using GFlowNetML.Onnx.Proto;
 
-namespace GFlowNetML.Sampling;
+namespace GFlowNetML.Onnx.RowSampling;
 
 /// <summary>
 /// The step graph of any environment whose states can be enumerated, by table lookups: a state is its index in the

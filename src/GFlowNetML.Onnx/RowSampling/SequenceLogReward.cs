@@ -1,7 +1,7 @@
 using GFlowNetML.Environments;
 using GFlowNetML.Onnx.Proto;
 
-namespace GFlowNetML.Sampling;
+namespace GFlowNetML.Onnx.RowSampling;
 
 /// <summary>
 /// A sequence's log-reward by table lookup: the full sequence x is the base-K number Σ_p x_p·K^(L−1−p), an index into

@@ -2,7 +2,7 @@ using GFlowNetML.Environments;
 using GFlowNetML.Onnx.Graphs;
 using GFlowNetML.Onnx.Proto;
 
-namespace GFlowNetML.Sampling;
+namespace GFlowNetML.Onnx.RowSampling;
 
 /// <summary>
 /// What <see cref="SamplingGraph"/> needs of an environment: its initial states, features, forward masks and step as ONNX

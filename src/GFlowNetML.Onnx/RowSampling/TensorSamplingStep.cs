@@ -2,7 +2,7 @@ using GFlowNetML.Environments;
 using GFlowNetML.Onnx.Graphs;
 using GFlowNetML.Onnx.Proto;
 
-namespace GFlowNetML.Sampling;
+namespace GFlowNetML.Onnx.RowSampling;
 
 /// <summary>
 /// A built-in environment on its own <see cref="OnnxStepGraph"/> (states int64 [N, StateWidth]) with the log-reward
