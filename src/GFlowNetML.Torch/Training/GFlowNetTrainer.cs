@@ -6,6 +6,7 @@ using GFlowNetML.Sampling;
 using GFlowNetML.Torch.Checkpoints;
 using GFlowNetML.Torch.Networks;
 using GFlowNetML.Torch.Objectives;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GFlowNetML.Torch.Training;
@@ -273,7 +274,9 @@ public sealed class GFlowNetTrainer : IDisposable
         float[][] Group(string name) => t.TryGetValue(name, out var g) ? g : throw new InvalidDataException($"The checkpoint lacks '{name}'.");
         long Steps(string name) => h.OptimizerSteps.TryGetValue(name, out long n) ? n : throw new InvalidDataException($"The checkpoint lacks the step count of '{name}'.");
         _policyNetwork.ImportWeights(Group("policy"));
-        using (no_grad()) _logZ.fill_(Group("logZ")[0][0]);
+        using (no_grad())
+        using (var logZ = Group("logZ")[0][0].ToScalar()) // an explicit Scalar, alive through the native call
+            _logZ.fill_(logZ);
         _policyOptimizer.ImportState(Steps("optimizer.policy"), Group("optimizer.policy"));
         for (int i = 0; i < _objective.Networks.Count; i++) _objective.Networks[i].ImportWeights(Group($"objective.network{i}"));
         for (int i = 0; i < _objective.Optimizers.Count; i++)
