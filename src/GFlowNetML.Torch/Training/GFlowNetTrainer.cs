@@ -109,7 +109,14 @@ public sealed class GFlowNetTrainer : IDisposable
     public long Trajectories { get; private set; }
 
     /// <summary>The learned log Z.</summary>
-    public double LogZ => _logZ.detach().item<float>();
+    public double LogZ
+    {
+        get
+        {
+            using var value = _logZ.detach(); // referenced through the native read (an inline temporary could be finalized there)
+            return value.item<float>();
+        }
+    }
 
     /// <summary>The exact evaluations so far.</summary>
     public IReadOnlyList<EvaluationRecord> History => _history;
