@@ -36,6 +36,9 @@ internal sealed class Mlp : IDisposable
             double bound = 1.0 / Math.Sqrt(fanIn);
             for (int i = 0; i < fanOut * (fanIn + 1); i++) values[offset++] = (float)((2 * random.NextDouble() - 1) * bound);
         }
+        // A scope for the narrow() temporaries below: nothing else references them during the native view()/t() calls,
+        // so without it a collection could finalize one there (a segmentation fault in at::native::view).
+        using var scope = NewDisposeScope();
         _flat = TensorData.FromSpan(values).requires_grad_(true).DetachFromDisposeScope();
         long at = 0;
         for (int l = 0; l + 1 < Sizes.Length; l++)
@@ -154,7 +157,8 @@ internal sealed class Mlp : IDisposable
         {
             if (weights[i].Length != _parameters[i].numel()) throw new InvalidDataException($"Parameter {i} has {_parameters[i].numel()} values, the checkpoint {weights[i].Length}.");
             using var source = TensorData.FromSpan(weights[i]);
-            _parameters[i].copy_(source.view(_parameters[i].shape));
+            using var view = source.view(_parameters[i].shape); // referenced through the native copy
+            _parameters[i].copy_(view);
         }
     }
 

@@ -19,7 +19,7 @@ internal static class TensorData
     private static Tensor Fill(Tensor fresh, ReadOnlySpan<float> values)
     {
         values.CopyTo(MemoryMarshal.Cast<byte, float>(fresh.bytes));
-        return fresh;
+        return fresh; // returned, so alive while the span over its storage is written
     }
 
     /// <summary>Copies a float tensor's values to a span (made contiguous first if needed).</summary>
@@ -28,6 +28,7 @@ internal static class TensorData
         if (source.dtype == ScalarType.Float32 && source.is_contiguous() && !source.requires_grad)
         {
             MemoryMarshal.Cast<byte, float>(source.bytes).CopyTo(destination);
+            GC.KeepAlive(source); // the span is over its native storage; an inline temporary could be finalized mid-copy
             return;
         }
         using var scope = NewDisposeScope();

@@ -1,5 +1,6 @@
 using GFlowNetML.Evaluation;
 using GFlowNetML.Sampling;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GFlowNetML.Torch.Networks;
@@ -31,7 +32,10 @@ internal sealed class TorchPolicy(Mlp network, int actionCount) : IPolicy
 
     /// <summary>log π for a batch of encoded states and masks, as a tensor [rows, actions] (with a graph when grad is on).</summary>
     public Tensor LogProbabilities(Tensor features, Tensor masks)
-        => Network.Forward(features).masked_fill(masks.logical_not(), MaskedLogit).log_softmax(1);
+    {
+        using var maskedLogit = MaskedLogit.ToScalar(); // explicit, so that it lives through the native call
+        return Network.Forward(features).masked_fill(masks.logical_not(), maskedLogit).log_softmax(1);
+    }
 
     /// <inheritdoc/>
     public void LogProbabilities(ReadOnlySpan<float> features, ReadOnlySpan<bool> masks, int rows, Span<float> logProbabilities)

@@ -1,6 +1,7 @@
 using GFlowNetML.Sampling;
 using GFlowNetML.Torch.Networks;
 using GFlowNetML.Torch.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GFlowNetML.Torch.Objectives;
@@ -81,7 +82,7 @@ internal abstract class BalanceObjective : TrainingObjective
             Context.PolicyOptimizer.Step([Context.Policy.Gradients(batch, features, d.LogPF), null]);
             // The flow's log Z is F(s0): read it off after the step, so that evaluations report the current value.
             using var _ = no_grad();
-            float logZ = TensorData.ToArray(_flow!.Forward(features.narrow(0, 0, 1)))[0];
+            using var logZ = TensorData.ToArray(_flow!.Forward(features.narrow(0, 0, 1)))[0].ToScalar(); // alive through the native call
             Context.LogZ.fill_(logZ);
         }
         return d.Loss;

@@ -1,5 +1,6 @@
 using GFlowNetML.Sampling;
 using GFlowNetML.Torch.Networks;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GFlowNetML.Torch.Objectives;
@@ -68,6 +69,10 @@ internal sealed class FlowMatchingObjective(TrainingContext context) : TrainingO
         }
 
         using var _ = enable_grad();
+        // Explicit Scalars, alive to the end: an implicitly converted number is a finalizable temporary that nothing
+        // references during the native call (a collection on another thread could free it there).
+        using Scalar maskedLogit = TorchPolicy.MaskedLogit.ToScalar(), two = 2.ToScalar(), one = 1.ToScalar(),
+            negativeInfinity = float.NegativeInfinity.ToScalar(), logEpsilon = Math.Log(FlowEpsilon).ToScalar();
         var features = cat([TorchPolicy.Features(batch), TensorData.FromSpan(parentFeatures, parentCount, env.EncodingWidth)], 0);
         var logits = Context.Policy.Network.Forward(features);
         var rowLogits = logits.narrow(0, 0, rows);
@@ -78,33 +83,34 @@ internal sealed class FlowMatchingObjective(TrainingContext context) : TrainingO
         for (int v = 0; v < visited; v++)
             exitFlow[v] = batch.RowMasks[(first + v) * actions + exit] ? (float)Math.Max(rowRewards[v], Context.Options.LogRewardClamp) : TorchPolicy.MaskedLogit;
         var moves = rowLogits.narrow(0, first, visited).narrow(1, 0, actions - 1)
-            .masked_fill(masks.narrow(1, 0, actions - 1).logical_not(), TorchPolicy.MaskedLogit);
-        var outgoing = WithEpsilon(cat([moves, TensorData.FromSpan(exitFlow, visited, 1)], 1).logsumexp(1));
+            .masked_fill(masks.narrow(1, 0, actions - 1).logical_not(), maskedLogit);
+        var outgoing = WithEpsilon(logEpsilon, cat([moves, TensorData.FromSpan(exitFlow, visited, 1)], 1).logsumexp(1));
 
         // Incoming: the edge flows of the parents into s'.
         var parentEdges = logits.narrow(0, rows, parentCount).gather(1, tensor(edgeActions.Select(a => (long)a).ToArray(), [parentCount, 1])).squeeze(1);
-        var incomingMatrix = full([(long)visited * backward], TorchPolicy.MaskedLogit).index_copy(0, tensor(positions.ToArray()), parentEdges);
-        var incoming = WithEpsilon(incomingMatrix.view(visited, backward).logsumexp(1));
-        var flowLoss = visited > 0 ? (incoming - outgoing).pow(2).mean() : zeros(1).sum();
+        var incomingMatrix = full([(long)visited * backward], maskedLogit).index_copy(0, tensor(positions.ToArray()), parentEdges);
+        var incoming = WithEpsilon(logEpsilon, incomingMatrix.view(visited, backward).logsumexp(1));
+        var flowLoss = visited > 0 ? (incoming - outgoing).pow(two).mean() : zeros(1).sum();
 
         // Reward matching at every terminal state (the exit rows).
         var exitRows = Enumerable.Range(0, rows).Where(row => batch.RowNext[row] < 0).Select(row => (long)row).ToArray();
         var exitLogits = rowLogits.index_select(0, tensor(exitRows)).select(1, exit);
         var exitRewards = tensor(exitRows.Select(row => logR[row]).ToArray());
-        var rewardLoss = (exitLogits - exitRewards).pow(2).mean();
+        var rewardLoss = (exitLogits - exitRewards).pow(two).mean();
 
-        var loss = flowLoss + rewardLoss;
+        var loss = flowLoss.add(rewardLoss, one); // flowLoss + rewardLoss, whose add(Tensor) converts its alpha 1 inside TorchSharp
         var gradient = autograd.grad([loss], [Context.Policy.Network.Flat])[0];
         Context.PolicyOptimizer.Step([gradient, null]);
         using (no_grad())
         {
             // log Z: the total flow out of s0 (row 0 is s0), over its allowed edges.
             var s0 = Context.Policy.Network.Forward(features.narrow(0, 0, 1)).squeeze(0)
-                .masked_fill(tensor(batch.RowMasks.AsSpan(0, actions).ToArray()).logical_not(), float.NegativeInfinity);
-            Context.LogZ.fill_(s0.logsumexp(0).item<float>());
+                .masked_fill(tensor(batch.RowMasks.AsSpan(0, actions).ToArray()).logical_not(), negativeInfinity);
+            using var logZ = s0.logsumexp(0).item<float>().ToScalar();
+            Context.LogZ.fill_(logZ);
         }
         return loss.item<float>();
 
-        static Tensor WithEpsilon(Tensor logFlow) => stack([logFlow, full_like(logFlow, Math.Log(FlowEpsilon))], 0).logsumexp(0);
+        static Tensor WithEpsilon(Scalar logEpsilon, Tensor logFlow) => stack([logFlow, full_like(logFlow, logEpsilon)], 0).logsumexp(0);
     }
 }

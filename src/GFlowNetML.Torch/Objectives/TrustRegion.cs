@@ -1,4 +1,5 @@
 using GFlowNetML.Torch.Networks;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GFlowNetML.Torch.Objectives;
@@ -50,7 +51,11 @@ internal static class TrustRegion
         double xg = x.dot(g).item<float>();
         var result = new TrustRegionResult { ConjugateGradientIterations = cgIterations, Accepted = -1 };
         if (!(xg > 0) || !double.IsFinite(xg)) return result;
-        var fullStep = x.mul(-Math.Sqrt(2 * delta / xg));
+        // Explicit Scalars, alive through each native call: an implicitly converted number (ours, or the one TorchSharp's
+        // Tensor + Tensor and Tensor * double make inside) is a finalizable temporary that nothing references there.
+        using var one = 1.ToScalar();
+        using var stepScale = (-Math.Sqrt(2 * delta / xg)).ToScalar();
+        var fullStep = x.mul(stepScale);
 
         var maskTensor = tensor(masks, [rows, count]);
         var actionTensor = tensor(actions.Select(a => (long)a).ToArray(), [rows, 1]);
@@ -62,7 +67,8 @@ internal static class TrustRegion
         for (int k = 0; k < lineSearchSteps; k++)
         {
             double fraction = Math.Pow(0.5, k);
-            theta.copy_(thetaOld + fullStep * fraction);
+            using var fractionScalar = fraction.ToScalar();
+            theta.copy_(thetaOld.add(fullStep.mul(fractionScalar), one)); // θ_old + fraction·Δ
             var all = policy.LogProbabilities(features, maskTensor);
             double surrogateNew = (all.gather(1, actionTensor).squeeze(1) - oldTaken).exp().mul(c).sum().item<float>();
             // Per-state mean KL(π_new ‖ π_old), the reference code's acceptance test.
@@ -85,12 +91,14 @@ internal static class TrustRegion
     {
         var u = network.JacobianVector(features, hidden, v);
         var weighted = probabilities * (u - (probabilities * u).sum(1, keepdim: true));
-        return network.Backward(features, hidden, weighted.div_(trajectories));
+        using var n = trajectories.ToScalar();
+        return network.Backward(features, hidden, weighted.div_(n));
     }
 
     /// <summary>Solves H x = b approximately by conjugate gradient from x = 0.</summary>
     internal static (Tensor X, int Iterations) ConjugateGradient(Func<Tensor, Tensor> hessianVector, Tensor b, int iterations)
     {
+        using var one = 1.ToScalar();
         var x = zeros_like(b);
         var r = b.clone();
         var p = b.clone();
@@ -103,11 +111,12 @@ internal static class TrustRegion
             double php = p.dot(hp).item<float>();
             if (!(php > 0) || !double.IsFinite(php)) break;
             double alpha = rr / php;
-            x.add_(p, alpha: alpha);
-            r.add_(hp, alpha: -alpha);
+            using (var step = alpha.ToScalar()) x.add_(p, alpha: step);
+            using (var negativeStep = (-alpha).ToScalar()) r.add_(hp, alpha: negativeStep);
             double rrNew = r.dot(r).item<float>();
             done = i + 1;
-            p = r + p * (rrNew / rr);
+            using var beta = (rrNew / rr).ToScalar();
+            p = r.add(p.mul(beta), one); // r + p·β
             rr = rrNew;
         }
         return (x, done);

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GFlowNetML.Torch.Training;
@@ -54,15 +55,20 @@ internal sealed class Adam : IDisposable
         double sqrtBc2 = Math.Sqrt(bc2);
         using var _ = no_grad();
         using var scope = NewDisposeScope();
+        // Explicit Scalars, alive until the end of the step: an implicitly converted number is a finalizable temporary
+        // that nothing references during the native call, so a garbage collection on another thread could free it there.
+        using Scalar beta1 = _beta1.ToScalar(), beta2 = _beta2.ToScalar(), oneMinusBeta1 = (1 - _beta1).ToScalar(),
+            oneMinusBeta2 = (1 - _beta2).ToScalar(), sqrtBc2Scalar = sqrtBc2.ToScalar(), eps = _eps.ToScalar(), one = 1.ToScalar();
         for (int i = 0; i < _parameters.Count; i++)
         {
             var (p, lr) = _parameters[i];
             var g = gradientOf(i);
             if (g is null) continue;
-            _m[i].mul_(_beta1).add_(g, alpha: 1 - _beta1);
-            _v[i].mul_(_beta2).addcmul_(g, g, value: 1 - _beta2);
-            var denom = _v[i].sqrt().div_(sqrtBc2).add_(_eps);
-            p.addcdiv_(_m[i], denom, value: -lr / bc1);
+            _m[i].mul_(beta1).add_(g, alpha: oneMinusBeta1);
+            _v[i].mul_(beta2).addcmul_(g, g, value: oneMinusBeta2);
+            var denom = _v[i].sqrt().div_(sqrtBc2Scalar).add_(eps, one); // add_(Scalar) would convert its alpha 1 inside TorchSharp
+            using var step = (-lr / bc1).ToScalar();
+            p.addcdiv_(_m[i], denom, value: step);
         }
     }
 

@@ -6,6 +6,7 @@ using GFlowNetML.Sampling;
 using GFlowNetML.Torch.Checkpoints;
 using GFlowNetML.Torch.Networks;
 using GFlowNetML.Torch.Objectives;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GFlowNetML.Torch.Training;
@@ -114,7 +115,14 @@ public sealed class GFlowNetTrainer : IDisposable
     public long Trajectories { get; private set; }
 
     /// <summary>The learned log Z.</summary>
-    public double LogZ => _logZ.detach().item<float>();
+    public double LogZ
+    {
+        get
+        {
+            using var value = _logZ.detach(); // referenced through the native read (an inline temporary could be finalized there)
+            return value.item<float>();
+        }
+    }
 
     /// <summary>The exact evaluations so far.</summary>
     public IReadOnlyList<EvaluationRecord> History => _history;
@@ -287,7 +295,9 @@ public sealed class GFlowNetTrainer : IDisposable
         float[][] Group(string name) => t.TryGetValue(name, out var g) ? g : throw new InvalidDataException($"The checkpoint lacks '{name}'.");
         long Steps(string name) => h.OptimizerSteps.TryGetValue(name, out long n) ? n : throw new InvalidDataException($"The checkpoint lacks the step count of '{name}'.");
         _policyNetwork.ImportWeights(Group("policy"));
-        using (no_grad()) _logZ.fill_(Group("logZ")[0][0]);
+        using (no_grad())
+        using (var logZ = Group("logZ")[0][0].ToScalar()) // an explicit Scalar, alive through the native call
+            _logZ.fill_(logZ);
         _policyOptimizer.ImportState(Steps("optimizer.policy"), Group("optimizer.policy"));
         for (int i = 0; i < _objective.Networks.Count; i++) _objective.Networks[i].ImportWeights(Group($"objective.network{i}"));
         for (int i = 0; i < _objective.Optimizers.Count; i++)
