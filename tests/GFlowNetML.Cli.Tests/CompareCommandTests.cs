@@ -276,82 +276,39 @@ public sealed class CompareCommandTests
             Assert.Fail($"--parallel 2 differs from --parallel 1 at line {line + 1} of compare.json without times: expected '{(line < expected.Length ? expected[line].Trim() : "<end>")}', got '{(line < actual.Length ? actual[line].Trim() : "<end>")}'.");
         Assert.Contains("measured with up to 2 runs at once (--parallel 2)", result.StdOut);
 
-        // Every run was a 'gflownet train' child: its folder stays, and nothing of its output reached ours.
-        foreach (string method in Methods)
-            foreach (long seed in Seeds)
-            {
-                string runDir = Path.Combine(_dir, "runs", $"{method}-seed{seed}");
-                Assert.IsTrue(File.Exists(Path.Combine(runDir, "run.json")), $"{runDir}/run.json");
-                Assert.AreEqual(Iterations, (long)Metrics.Read(runDir)["final"]!["iteration"]!, $"{runDir}/metrics.json");
-            }
-        Assert.DoesNotContain("metrics.json", result.StdOut, "the children's output is not forwarded");
+        // The runs trained on threads of this process: no child process, no per-run folders.
+        Assert.IsFalse(Directory.Exists(Path.Combine(_dir, "runs")), "no per-run folders");
         Assert.AreEqual("", result.StdErr);
     }
 
     [TestMethod]
-    public void ChildArgumentsGiveTrainExactlyTheOptionsOfAnInProcessRun()
+    public void AFailingRunEndsTheComparisonWithOneLineNamingTheRunAndStopsTheOthers()
     {
-        var settings = CompareSettings.Parse(new ArgumentReader("compare",
-            ["--ndim", "3", "--height", "5", "--r0", "0.1", "--r1", "0.3", "--r2", "1.7", "--methods", TrainingMethodNames.AllowedVariants.Replace(" ", ""),
-             "--seed-list", "-3,7", "--iterations", "11", "--batch-size", "9", "--eval-every", "4", "--threads", "2", "--parallel", "3",
-             "--hidden-layers", "2", "--hidden-width", "17", "--critic-layers", "1", "--critic-width", "19", "--out", _dir],
-            CompareSettings.OptionNames));
-        var runner = new CompareRunner(settings);
-        Assert.HasCount(2 * settings.Methods.Count, runner.Plan);
-        foreach (var run in runner.Plan)
-        {
-            var args = TrainProcess.Arguments(settings, run);
-            Assert.AreEqual("train", args[0]);
-            var train = TrainSettings.Parse(new ArgumentReader("train", args.Skip(1), TrainSettings.OptionNames, TrainSettings.FlagNames));
-            string what = $"{run.Method.Name} seed {run.Seed}: {string.Join(' ', args)}";
-            Assert.AreEqual(JsonSerializer.Serialize(settings.OptionsFor(run.Method, run.Seed)), JsonSerializer.Serialize(train.Trainer), what);
-            Assert.AreEqual(JsonSerializer.Serialize(settings.Environment), JsonSerializer.Serialize(train.Environment), what);
-            Assert.AreEqual(2, train.Threads, what);
-            Assert.AreEqual(Path.Combine(_dir, "runs", $"{run.Method.Name}-seed{run.Seed}"), args[^1], what);
-        }
-    }
-
-    [TestMethod]
-    public void AFailingChildEndsTheComparisonWithOneLineNamingTheRun()
-    {
-        // 'train' rejects an --out that is a regular file; compare only checks its own folder.
-        Directory.CreateDirectory(Path.Combine(_dir, "runs"));
-        string blocked = Path.Combine(_dir, "runs", "rl-u-seed0");
-        File.WriteAllText(blocked, "not a folder");
-
         var args = CompareArgs(_dir, "--parallel", "2");
         args[Array.IndexOf(args, "--iterations") + 1] = "100000"; // the run beside the failing one would take many minutes
+        var settings = CompareSettings.Parse(new ArgumentReader("compare", args[1..], CompareSettings.OptionNames));
+        var runner = new CompareRunner(settings)
+        {
+            Started = run => { if (run.Index == 0) throw new IOException("No space left on device"); },
+        };
 
         var clock = Stopwatch.StartNew();
-        var result = CliHarness.RunInProcess(args);
+        var e = Assert.ThrowsExactly<CompareRunFailedException>(() => runner.Run(CancellationToken.None));
 
-        Assert.AreEqual(1, result.ExitCode, result.ToString());
-        Assert.HasCount(1, result.ErrorLines, $"exactly one line on stderr:\n{result.StdErr}");
-        Assert.StartsWith("gflownet compare: rl-u seed 0 failed: 'gflownet train' exited with code 2: gflownet train: --out ", result.ErrorLines[0]);
-        Assert.Contains($"'{blocked}' is not a writable folder", result.ErrorLines[0]);
-        Assert.IsLessThan(60.0, clock.Elapsed.TotalSeconds, "the other child (100000 iterations) was stopped, not waited for");
-        Assert.IsFalse(File.Exists(Path.Combine(_dir, "compare.json")), "a failed comparison writes no report");
-        Assert.DoesNotContain("[1/4]", result.StdOut);
+        Assert.AreEqual("rl-u seed 0 failed: I/O error: No space left on device", e.Message);
+        Assert.IsLessThan(60.0, clock.Elapsed.TotalSeconds, "the other run (100000 iterations) was stopped, not waited for");
     }
 
     [TestMethod]
-    public void TheErrorOfACrashedChildIsItsExceptionLineNotAStackFrame()
+    public void AFailedComparisonPrintsOneLineExits1AndWritesNoReport()
     {
-        string[] stderr =
-        [
-            "Unhandled exception. System.Runtime.InteropServices.ExternalException (0x80004005): Unknown scalar type.",
-            "Exception raised from type at /pytorch/c10/core/Scalar.h:339 (most recent call first):",
-            "frame #0: c10::Error::Error(c10::SourceLocation, std::string) + 0x8b (0x7f in libc10.so)",
-            "at TorchSharp.torch.CheckForErrors()",
-            "at GFlowNetML.Torch.Training.Adam.Step()",
-        ];
-        Assert.AreEqual(stderr[0], TrainProcess.LastMessage(stderr));
-        Assert.AreEqual("gflownet train: bad", TrainProcess.LastMessage(["warning", "gflownet train: bad"]));
-        Assert.IsNull(TrainProcess.LastMessage([]));
-
-        Assert.AreEqual(new RunProgress(10, 0.4125), TrainProcess.ParseProgress("[     10/100] exact TV 0.4125  JSD 0.1000  log Z 0.512"));
-        Assert.AreEqual(new RunProgress(7, null), TrainProcess.ParseProgress("[      7/100] training"));
-        Assert.IsNull(TrainProcess.ParseProgress("Wrote /tmp/x/metrics.json"));
+        // train's --out checks are compare's too; an unwritable --out fails before any run, with the usage code.
+        string blocked = Path.Combine(_dir, "blocked");
+        File.WriteAllText(blocked, "not a folder");
+        var result = CliHarness.RunInProcess(CompareArgs(blocked, "--parallel", "2"));
+        Assert.AreEqual(2, result.ExitCode, result.ToString());
+        Assert.HasCount(1, result.ErrorLines, result.StdErr);
+        Assert.Contains($"'{blocked}' is not a writable folder", result.ErrorLines[0]);
     }
 
     /// <summary>A writer that cancels a token as soon as <paramref name="trigger"/> has been written.</summary>
@@ -403,7 +360,7 @@ public sealed class CompareCommandTests
     }
 
     [TestMethod]
-    public void CancellationWithParallelChildrenKillsThemWritesTheFinishedRunsAndExits130()
+    public void CancellationWithParallelRunsStopsThemWritesTheFinishedRunsAndExits130()
     {
         using var cts = new CancellationTokenSource();
         var writer = new CancellingWriter("[1/4]", cts);
@@ -426,7 +383,7 @@ public sealed class CompareCommandTests
         var alive = Directory.GetDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _))
             .Where(d => { try { return File.ReadAllText(Path.Combine(d, "cmdline")).Contains(_dir, StringComparison.Ordinal); } catch (IOException) { return false; } catch (UnauthorizedAccessException) { return false; } })
             .ToList();
-        Assert.IsEmpty(alive, "no child process outlives the comparison");
+        Assert.IsEmpty(alive, "no process of the comparison outlives it");
     }
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]

@@ -18,8 +18,8 @@ internal static class CompareCommand
         {EnvironmentSettings.Help}
         gflownet compare --merge DIR1,DIR2,... --out DIR
         Trains every method with every seed (0..N-1 for --seeds N) on one environment, each run with the same budget of
-        --iterations × --batch-size trajectories, --parallel runs at a time (each with --threads torch threads; with
-        --parallel above 1 every run is a 'gflownet train' child process writing into DIR/runs/METHOD-seedK), and writes
+        --iterations × --batch-size trajectories, --parallel runs at a time (each on a thread of this process with --threads
+        torch threads; the numbers do not depend on --parallel), and writes
         DIR/compare.json (per method and seed: exact total variation, Jensen-Shannon divergence, log Z, |log Z - log Z*|
         and modes found against trajectories, and seconds; a summary over the seeds) and DIR/compare.png (mean exact total
         variation against trajectories, log scale), then prints the final values as mean ± std over the seeds.
@@ -57,7 +57,7 @@ internal static class CompareCommand
         }
         catch (CompareRunFailedException e)
         {
-            // A run's child process failed (--parallel > 1); the others were killed. Their folders stay under DIR/runs.
+            // A run failed; the others were stopped. Nothing is written: the report would be of a different plan.
             Console.Error.WriteLine($"gflownet compare: {e.Message}");
             return 1;
         }

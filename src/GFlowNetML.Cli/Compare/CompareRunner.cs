@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using GFlowNetML.Environments;
 using GFlowNetML.Torch.Training;
 
@@ -39,21 +38,21 @@ internal sealed record FinishedRun(PlannedRun Run, TrainingResult Result)
 /// <param name="ExactTotalVariation">The exact total variation of an evaluation just reported, if any.</param>
 internal sealed record RunProgress(long Iteration, double? ExactTotalVariation);
 
+/// <summary>A run of a comparison failed; the others were stopped. The message names the run and the cause in one line.</summary>
+internal sealed class CompareRunFailedException(string message, Exception inner) : Exception(message, inner);
+
 /// <summary>
-/// Runs every (method, seed) pair of a comparison. With <see cref="CompareSettings.Parallel"/> 1 the runs train one after
-/// another in this process, each with a trainer of its own. With more, <see cref="CompareSettings.Parallel"/> runs at a
-/// time each train in a child process of their own (<see cref="TrainProcess"/>: <c>dotnet gflownet.dll train …</c> into
-/// <c>DIR/runs/&lt;variant&gt;-seed&lt;k&gt;</c>), whose metrics.json is read back.
+/// Runs every (method, seed) pair of a comparison in this process, each with a trainer of its own:
+/// <see cref="CompareSettings.Parallel"/> runs at a time, each on a thread of its own with
+/// <see cref="CompareSettings.Threads"/> libtorch threads (the trainer sets them on its thread).
 /// </summary>
 /// <remarks>
-/// Why processes and not threads: TorchSharp does not document concurrent training on several threads of one process
-/// as safe, and it was not — two trainers on two threads of one process died in a native libtorch error ("Unknown scalar
-/// type" inside a scalar division of the Adam step) in a long run with paper-sized networks. A child process shares no
-/// TorchSharp or libtorch state with the others (dispose scopes, scalar handles, OpenMP pools), so a run's numbers are
-/// those of <c>train</c> alone, bit for bit; each child also gets its own libtorch thread pool (<c>--threads</c>), so
-/// the runs use the cores in parallel for real, and a child that fails ends the comparison with one line naming it
-/// instead of taking the whole process down. The cost is a start of the .NET runtime and libtorch per run (a fraction
-/// of a second).
+/// Trainers on several threads of one process are safe: the native crash that once made this class start a child process
+/// per run ("Unknown scalar type" / "Expected false to be true" inside the Adam step) was TorchSharp's finalizable
+/// temporaries — implicitly converted Scalars and tensor views — freed by the garbage collector on another thread while a
+/// native call still used them; GFlowNetML.Torch now keeps every such object alive across its call (guarded by an IL scan
+/// and a four-thread stress test). A run's numbers do not depend on what runs beside it: the same seed gives the same
+/// compare.json, bit for bit, at any <see cref="CompareSettings.Parallel"/>.
 /// </remarks>
 internal sealed class CompareRunner(CompareSettings settings)
 {
@@ -63,11 +62,10 @@ internal sealed class CompareRunner(CompareSettings settings)
         .Select((p, i) => new PlannedRun(i, p.Method, p.Seed))
         .ToArray();
 
-    /// <summary>Called when a run starts (its trainer is built, or its child process is about to start).</summary>
+    /// <summary>Called on the run's thread when a run starts (its trainer is built).</summary>
     public Action<PlannedRun>? Started { get; init; }
 
-    /// <summary>Called as a run trains: in this process after every iteration; from a child process for each of its
-    /// progress lines (every tenth of the iterations), on a thread that reads the child's output.</summary>
+    /// <summary>Called on the run's thread after every iteration it trains.</summary>
     public Action<PlannedRun, RunProgress>? Progress { get; init; }
 
     /// <summary>Called on the run's worker thread when a run has trained all its iterations, with the number finished so
@@ -91,18 +89,15 @@ internal sealed class CompareRunner(CompareSettings settings)
         }
     }
 
-    /// <summary>Runs the plan. On cancellation every run in progress stops (in this process at its next iteration; a
-    /// child process is killed with its descendants) and no new run starts; only runs that trained all their iterations
-    /// are returned, in plan order. A child interrupted by a signal of its own (exit code 130) stops the comparison the
-    /// same way.</summary>
+    /// <summary>Runs the plan. On cancellation every run in progress stops at its next iteration and no new run starts; only
+    /// runs that trained all their iterations are returned, in plan order.</summary>
     /// <returns>The finished runs and whether every planned run finished.</returns>
-    /// <exception cref="CompareRunFailedException">A child process failed; the other children were killed.</exception>
+    /// <exception cref="CompareRunFailedException">A run failed; the others were stopped at their next iteration.</exception>
     public (IReadOnlyList<FinishedRun> Runs, bool Completed) Run(CancellationToken cancellationToken)
     {
         var results = new FinishedRun?[Plan.Count];
         int next = -1, finished = 0;
-        ExceptionDispatchInfo? failure = null;
-        bool inChildProcesses = settings.Parallel > 1;
+        CompareRunFailedException? failure = null;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
         void Work()
@@ -111,46 +106,41 @@ internal sealed class CompareRunner(CompareSettings settings)
             {
                 int i = Interlocked.Increment(ref next);
                 if (i >= Plan.Count) return;
-                try
-                {
-                    var run = inChildProcesses
-                        ? TrainProcess.Run(settings, Plan[i], Started, Progress, stop.Token)
-                        : RunInThisProcess(Plan[i], stop.Token);
-                    if (run is null) // cancelled, or a child was interrupted: no new run starts
-                    {
-                        stop.Cancel();
-                        return;
-                    }
-                    results[i] = run;
-                    Finished?.Invoke(run, Interlocked.Increment(ref finished));
-                }
+                FinishedRun? run;
+                try { run = RunOne(Plan[i], stop.Token); }
                 catch (Exception e)
                 {
-                    Interlocked.CompareExchange(ref failure, ExceptionDispatchInfo.Capture(e), null);
-                    stop.Cancel(); // the other workers stop: in-process runs at their next iteration, children are killed
+                    var (line, _) = FailurePolicy.Describe(e);
+                    Interlocked.CompareExchange(ref failure, new CompareRunFailedException($"{Plan[i].Method.Name} seed {Plan[i].Seed.ToString(System.Globalization.CultureInfo.InvariantCulture)} failed: {line}", e), null);
+                    stop.Cancel(); // the other runs stop at their next iteration
                     return;
                 }
+                if (run is null) // cancelled: no new run starts
+                {
+                    stop.Cancel();
+                    return;
+                }
+                results[i] = run;
+                Finished?.Invoke(run, Interlocked.Increment(ref finished));
             }
         }
 
         int workers = Math.Min(settings.Parallel, Plan.Count);
-        if (!inChildProcesses) TorchSharp.torch.set_num_threads(settings.Threads); // libtorch keeps it per thread
         if (workers <= 1) Work();
         else
         {
-            // The workers only start child processes and wait for them.
             var threads = Enumerable.Range(0, workers)
                 .Select(w => new Thread(Work) { Name = $"compare worker {w}", IsBackground = true })
                 .ToList();
             threads.ForEach(t => t.Start());
             threads.ForEach(t => t.Join());
         }
-        failure?.Throw();
+        if (failure is not null) throw failure;
         var done = results.OfType<FinishedRun>().ToList();
         return (done, done.Count == Plan.Count);
     }
 
-    private FinishedRun? RunInThisProcess(PlannedRun run, CancellationToken cancellationToken)
+    private FinishedRun? RunOne(PlannedRun run, CancellationToken cancellationToken)
     {
         var environment = settings.Environment.CreateEnvironment();
         using var trainer = new GFlowNetTrainer(environment, settings.OptionsFor(run.Method, run.Seed));
