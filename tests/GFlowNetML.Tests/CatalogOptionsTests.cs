@@ -11,12 +11,7 @@ namespace GFlowNetML.Tests;
 [DoNotParallelize]
 public sealed class CatalogOptionsTests
 {
-    public sealed class SeedRow
-    {
-        public int Seed { get; set; }
-    }
-
-    private static IDataView Seeds(MLContext ml) => ml.Data.LoadFromEnumerable(Enumerable.Range(0, 4).Select(i => new SeedRow { Seed = i }));
+    private static IDataView Seeds(MLContext ml) => ml.Data.LoadFromEnumerable(Enumerable.Range(0, 4).Select(i => new EstimatorTests.SeedRow { Seed = i }));
 
     [TestMethod]
     public void EveryTrainersDefaultsAreTheCommandLinesDefaults()
