@@ -65,6 +65,22 @@ public sealed class TuneCommandTests
     }
 
     [TestMethod]
+    public void ParallelTrialsWriteTheTrialsOfSequentialOnes()
+    {
+        string[] Trials(string parallel)
+        {
+            string outDir = Path.Combine(_root, "parallel-" + parallel);
+            var result = CliHarness.RunInProcess(TuneArgs(outDir, "--tuner", "cfo", "--trials", "4", "--round", "2", "--parallel", parallel,
+                "--exclude", "hidden-layers,HiddenWidth,batch-size"));
+            Assert.AreEqual(0, result.ExitCode, result.ToString());
+            return [.. ReadTune(outDir)["trials"]!.AsArray().Select(t => $"{t!["parameter"]!.ToJsonString()} {t["metric"]!.ToJsonString()}")];
+        }
+        var sequential = Trials("1");
+        CollectionAssert.AreEqual(sequential, Trials("2"), "--parallel changes only the time");
+        Assert.AreEqual(4, sequential.Distinct().Count(), "every trial of a round is a point of its own");
+    }
+
+    [TestMethod]
     public void GridSearchStopsOnceEveryPointWasTried()
     {
         string outDir = Path.Combine(_root, "grid");
@@ -86,8 +102,7 @@ public sealed class TuneCommandTests
     }
 
     [TestMethod]
-    [DataRow("--method fm", "--method must be one of: rl-u, rl-b, rl-g, rl-t, tb, db, subtb; got 'fm' (flow matching has no ML.NET trainer to tune).")]
-    [DataRow("--method foo", "--method must be one of: rl-u, rl-b, rl-g, rl-t, tb, db, subtb; got 'foo'.")]
+    [DataRow("--method foo", "--method must be one of: rl-u, rl-b, rl-g, rl-t, tb, db, subtb, fm; got 'foo'.")]
     [DataRow("--tuner bayes", "--tuner must be one of: cfo, random, grid; got 'bayes'.")]
     [DataRow("--objective best", "--objective must be one of: auto, tv, logz, topk; got 'best'.")]
     [DataRow("--trials 0", "--trials must be an integer in 1..100000; got '0'.")]

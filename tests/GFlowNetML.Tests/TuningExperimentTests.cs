@@ -215,6 +215,55 @@ public sealed class TuningExperimentTests
         StringAssert.StartsWith(Assert.ThrowsExactly<InvalidOperationException>(() => wrong.Run()).Message, "RandomSearchTuner proposed a point of 8 coordinates; the search space has 6.");
     }
 
+    [TestMethod]
+    public void ConcurrentTrialsGiveTheSameTrialsAndMetricsAsSequentialOnesForASeed()
+    {
+        (TuningResult Result, int MostAtOnce) Tune(int parallel)
+        {
+            int running = 0, most = 0;
+            var objective = TuningObjective.Custom("tv, slowly", model =>
+            {
+                int now = Interlocked.Increment(ref running);
+                lock (this) most = Math.Max(most, now);
+                Thread.Sleep(300); // long enough for the round's other trial to arrive when trials run at once
+                Interlocked.Decrement(ref running);
+                return model.Result.Final.ExactTotalVariation;
+            });
+            var options = Tiny(iterations: 20);
+            var result = new MLContext(2).GFlowNet().Tuning.CreateExperiment(options).SetSearchSpace(LearningRates(options))
+                .SetCostFrugalTuner().SetSeed(5).SetMaxTrials(6).SetTrialsPerRound(2).SetMaxConcurrentTrials(parallel)
+                .SetObjective(objective).Run();
+            return (result, most);
+        }
+        var (one, sequentially) = Tune(1);
+        var (two, concurrently) = Tune(2);
+        Assert.AreEqual(1, sequentially, "one trial at a time");
+        Assert.AreEqual(2, concurrently, "two trials at once");
+        Assert.HasCount(6, one.Trials);
+        CollectionAssert.AreEqual(one.Trials.Select(t => t.TrialId).ToArray(), two.Trials.Select(t => t.TrialId).ToArray());
+        for (int i = 0; i < 6; i++)
+        {
+            CollectionAssert.AreEqual(one.Trials[i].Parameter.ToArray(), two.Trials[i].Parameter.ToArray(), $"trial {i}'s point");
+            Assert.AreEqual(one.Trials[i].Metric, two.Trials[i].Metric, 0.0, $"trial {i}'s metric");
+        }
+        Assert.AreEqual(one.BestTrial!.TrialId, two.BestTrial!.TrialId);
+        Assert.AreEqual(2, one.Trials.Select(t => t.Parameter.ToArray()).Take(2).Distinct(new PointComparer()).Count(), "a round's points differ");
+    }
+
+    [TestMethod]
+    public void TrialsPerRoundAndConcurrencyBelowOneAreRejectedByName()
+    {
+        var experiment = new MLContext(0).GFlowNet().Tuning.CreateExperiment(Tiny());
+        Assert.AreEqual("trials", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => experiment.SetTrialsPerRound(0)).ParamName);
+        Assert.AreEqual("trials", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => experiment.SetMaxConcurrentTrials(0)).ParamName);
+    }
+
+    private sealed class PointComparer : IEqualityComparer<double[]>
+    {
+        public bool Equals(double[]? x, double[]? y) => x!.SequenceEqual(y!);
+        public int GetHashCode(double[] obj) => obj.Length == 0 ? 0 : obj[0].GetHashCode();
+    }
+
     private sealed class Progress(Action<TuningTrial> report) : IProgress<TuningTrial>
     {
         public void Report(TuningTrial value) => report(value);

@@ -15,25 +15,28 @@ internal static class TuneCommand
     public const string FileName = "tune.json";
 
     public static string Help => $"""
-        gflownet tune --env hypergrid|sequence|dag|bitseq [environment options] --method rl-u|rl-b|rl-g|rl-t|tb|db|subtb
+        gflownet tune --env hypergrid|sequence|dag|bitseq [environment options] --method rl-u|rl-b|rl-g|rl-t|tb|db|subtb|fm
                       --tuner cfo|random|grid --trials N [--max-seconds S] --seed S --out DIR
                       [--iterations 200] [--batch-size 64] [--eval-every 50] [--objective auto|tv|logz|topk]
-                      [--grid-steps 3] [--exclude Name,Name] [--threads 1]
+                      [--grid-steps 3] [--exclude Name,Name] [--threads 1] [--round 1] [--parallel CORES]
         {EnvironmentSettings.Help}
         Each trial fits the method's ML.NET estimator with --iterations iterations and the options the tuner proposes
         (learning rates, network size, batch size and the method's own options; --exclude keeps some at their defaults, or
         at --batch-size). Every trial trains with the same seed. The objective: the final exact total variation where the
         space can be enumerated, otherwise minus the top-k mean reward of the final evaluation (auto); tv, logz
         (|log Z - log Z*|) or topk choose one. Prints the leaderboard and writes DIR/tune.json.
+        The tuner proposes --round trials at a time and hears of them when the round ends; up to --parallel of them
+        (default: the machine's cores, at most --round) train at once, each with --threads torch threads. The trials
+        and their metrics depend on --seed and --round, not on --parallel or the machine.
         """;
 
     public static readonly string[] OptionNames =
     [
         .. EnvironmentSettings.OptionNames, "method", "tuner", "trials", "max-seconds", "seed", "out", "iterations", "batch-size",
-        "eval-every", "objective", "grid-steps", "exclude", "threads",
+        "eval-every", "objective", "grid-steps", "exclude", "threads", "round", "parallel",
     ];
 
-    private static readonly string[] Methods = ["rl-u", "rl-b", "rl-g", "rl-t", "tb", "db", "subtb"];
+    private static readonly string[] Methods = ["rl-u", "rl-b", "rl-g", "rl-t", "tb", "db", "subtb", "fm"];
     private static readonly string[] Tuners = ["cfo", "random", "grid"];
     private static readonly string[] Objectives = ["auto", "tv", "logz", "topk"];
 
@@ -42,7 +45,7 @@ internal static class TuneCommand
         var environment = EnvironmentSettings.Parse(args);
         string method = args.String("method", "rl-u");
         if (!Methods.Contains(method))
-            throw new UsageException($"--method must be one of: {string.Join(", ", Methods)}; got '{method}'{(method == "fm" ? " (flow matching has no ML.NET trainer to tune)" : "")}.");
+            throw new UsageException($"--method must be one of: {string.Join(", ", Methods)}; got '{method}'.");
         string tunerName = args.String("tuner", "cfo");
         if (!Tuners.Contains(tunerName)) throw new UsageException($"--tuner must be one of: {string.Join(", ", Tuners)}; got '{tunerName}'.");
         string objectiveName = args.String("objective", "auto");
@@ -55,11 +58,14 @@ internal static class TuneCommand
         int evalEvery = args.Int("eval-every", 50, 1);
         int gridSteps = args.Int("grid-steps", 3, 2, 1000);
         int threads = args.Int("threads", 1, 1, 256);
+        int round = args.Int("round", 1, 1, 1024);
+        int parallel = args.Int("parallel", Environment.ProcessorCount, 1, 1024);
         if (args.Has("grid-steps") && tunerName != "grid") throw new UsageException($"--grid-steps applies to --tuner grid only; got --tuner {tunerName}.");
         var options = CreateOptions(method);
         options.Iterations = iterations;
         options.BatchSize = batchSize;
         options.EvalEvery = evalEvery;
+        options.Threads = threads;
         var space = CreateSearchSpace(options, args.String("exclude"));
         string outDir = args.String("out") ?? throw new UsageException("--out is required: the folder tune.json is written to.");
         environment.EnsureEncodable();
@@ -69,7 +75,7 @@ internal static class TuneCommand
         var env = environment.CreateEnvironment();
         options.Task = GFlowNetTask.Of(env);
         var experiment = new MLContext(seed).GFlowNet().Tuning.CreateExperiment(options)
-            .SetSearchSpace(space).SetMaxTrials(trials).SetSeed(seed)
+            .SetSearchSpace(space).SetMaxTrials(trials).SetSeed(seed).SetTrialsPerRound(round).SetMaxConcurrentTrials(parallel)
             .SetObjective(objectiveName switch
             {
                 "tv" => TuningObjective.TotalVariation,
@@ -115,7 +121,8 @@ internal static class TuneCommand
         "rl-t" => new TrustRegionOptions(),
         "tb" => new TrajectoryBalanceOptions(),
         "db" => new DetailedBalanceOptions(),
-        _ => new SubTrajectoryBalanceOptions(),
+        "subtb" => new SubTrajectoryBalanceOptions(),
+        _ => new FlowMatchingOptions(),
     };
 
     /// <summary>The options' search space without Iterations (the budget) and the --exclude names (case-insensitive; dashes

@@ -10,8 +10,15 @@ namespace GFlowNetML.Tuning;
 /// after 2d consecutive trials without improvement the step halves; once it falls below 1e-4 the search
 /// restarts from a uniformly random point with the initial step. Proposals depend only on the seed and the losses.
 /// </summary>
-/// <remarks>Trials are sequential: each <see cref="Update"/> answers the latest <see cref="Propose"/> (results of other
-/// trials are ignored). A failed trial (loss +∞ or NaN) counts as a miss.</remarks>
+/// <remarks>
+/// <para>Proposed one at a time (each <see cref="Update"/> before the next <see cref="Propose"/>), it is the sequential
+/// search above. Proposed in rounds (several <see cref="Propose"/> calls before their results, as
+/// <see cref="GFlowNetExperiment.SetTrialsPerRound"/> does for concurrent trials), the round's points pair each random
+/// direction with its opposite around the same incumbent (incumbent + step·u₁, − step·u₁, + step·u₂, …; the first round
+/// starts with the default point and steps around it), and the results, told in trial order, move the incumbent and the
+/// step by the same rules; a new round starts with a new direction. Results of trials it did not propose are ignored.
+/// A failed trial (loss +∞ or NaN) counts as a miss.</para>
+/// </remarks>
 public sealed class CostFrugalTuner : ITuner
 {
     /// <summary>The initial step is this times √d.</summary>
@@ -31,7 +38,8 @@ public sealed class CostFrugalTuner : ITuner
     private double[]? _incumbent;
     private double[]? _direction;
     private bool _tryOpposite;
-    private (int TrialId, double[] Point, bool Start)? _pending;
+    private bool _inRound;
+    private readonly List<(int TrialId, double[] Point, bool Start, int Sign)> _pending = [];
 
     /// <summary>A CFO tuner over <paramref name="searchSpace"/>, starting at its default point.</summary>
     /// <param name="searchSpace">The space the points belong to.</param>
@@ -72,19 +80,36 @@ public sealed class CostFrugalTuner : ITuner
     {
         ArgumentNullException.ThrowIfNull(settings);
         double[] point;
-        bool start = _incumbent is null;
+        int sign = 0;
+        bool start = _incumbent is null && !_pending.Any(p => p.Start);
         if (start)
         {
             point = (double[])_start.Clone();
         }
         else
         {
-            if (!_tryOpposite || _direction is null) _direction = RandomDirection();
-            double sign = _tryOpposite ? -1 : 1;
+            double[] centre = _incumbent ?? _pending.First(p => p.Start).Point;
+            if (_pending.Count == 0)
+            {
+                // One at a time: +u, then (after a miss) −u, then a new direction.
+                if (!_tryOpposite || _direction is null) _direction = RandomDirection();
+                sign = _tryOpposite ? -1 : 1;
+            }
+            else
+            {
+                // Within a round: the opposite of the round's last direction, else a new one.
+                _inRound = true;
+                if (_pending[^1].Sign > 0 && _direction is not null) sign = -1;
+                else
+                {
+                    _direction = RandomDirection();
+                    sign = 1;
+                }
+            }
             point = new double[_dimensions];
-            for (int i = 0; i < _dimensions; i++) point[i] = Math.Clamp(_incumbent![i] + sign * StepSize * _direction[i], 0, 1);
+            for (int i = 0; i < _dimensions; i++) point[i] = Math.Clamp(centre[i] + sign * StepSize * _direction![i], 0, 1);
         }
-        _pending = (settings.TrialId, point, start);
+        _pending.Add((settings.TrialId, point, start, sign));
         return (double[])point.Clone();
     }
 
@@ -92,19 +117,31 @@ public sealed class CostFrugalTuner : ITuner
     public void Update(TrialResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        if (_pending is not { } pending || pending.TrialId != result.Settings.TrialId) return;
-        _pending = null;
-        double loss = double.IsNaN(result.Loss) ? double.PositiveInfinity : result.Loss;
-        if (pending.Start)
+        int index = _pending.FindIndex(p => p.TrialId == result.Settings.TrialId);
+        if (index < 0) return;
+        var pending = _pending[index];
+        _pending.RemoveAt(index);
+        Apply(pending.Point, pending.Start, result.Loss);
+        if (_pending.Count == 0 && _inRound)
         {
-            _incumbent = pending.Point;
+            _inRound = false;
+            _tryOpposite = false; // the next round starts with a new direction
+        }
+    }
+
+    private void Apply(double[] point, bool start, double result)
+    {
+        double loss = double.IsNaN(result) ? double.PositiveInfinity : result;
+        if (start)
+        {
+            _incumbent = point;
             IncumbentLoss = loss;
             _tryOpposite = false;
             return;
         }
         if (loss < IncumbentLoss)
         {
-            _incumbent = pending.Point;
+            _incumbent = point;
             IncumbentLoss = loss;
             StepSize = Math.Min(Growth * StepSize, _maximumStep);
             ConsecutiveMisses = 0;

@@ -9,15 +9,23 @@ namespace GFlowNetML.Tuning;
 
 /// <summary>
 /// A hyperparameter search over a GFlowNet trainer's options, in the shape of ML.NET's <c>AutoMLExperiment</c>: configure it
-/// with the <c>Set…</c> methods, then <see cref="Run(CancellationToken)"/> runs trials one after another, each fitting the
-/// trainer with the options at the tuner's proposed point, until the trial budget or the time budget is spent or the
-/// caller cancels. A trial that throws gets the metric +∞ and the search goes on. Made by
+/// with the <c>Set…</c> methods, then <see cref="Run(CancellationToken)"/> runs trials, each fitting the trainer with the
+/// options at the tuner's proposed point, until the trial budget or the time budget is spent or the caller cancels. A
+/// trial that throws gets the metric +∞ and the search goes on. Made by
 /// <c>mlContext.GFlowNet().Tuning.CreateExperiment(options)</c>.
 /// </summary>
 /// <remarks>
-/// Every trial trains with the same seed (the base options' <see cref="GFlowNetSamplerOptions.Seed"/>, or one derived from
-/// the experiment's seed), so trials differ only in their options (common random numbers), and the same experiment seed
-/// gives the same trials, metrics and best options.
+/// <para>Every trial trains with the same seed (the base options' <see cref="GFlowNetSamplerOptions.Seed"/>, or one derived
+/// from the experiment's seed), so trials differ only in their options (common random numbers).</para>
+/// <para>Trials are proposed in rounds of <see cref="TrialsPerRound"/>: the tuner proposes every trial of a round before it
+/// hears of any of them, and is told their results in trial order when the round has ended. Up to
+/// <see cref="MaxConcurrentTrials"/> trials of a round train at once, each on a thread of its own (with its own
+/// <c>MLContext</c> and the base options' torch <see cref="GFlowNetSamplerOptions.Threads"/>). So the trials, their
+/// metrics and the best options depend on the seed and the round size only — never on the concurrency, the machine's core
+/// count or the order in which trials finish. With one trial per round (the default) the tuner hears of each trial before
+/// it proposes the next, as a sequential search does; more trials per round let concurrent trials fill the cores, at the
+/// price of proposals that know less (the cost-frugal tuner then proposes a round's points from the same incumbent,
+/// stepping in independent random directions).</para>
 /// </remarks>
 public sealed class GFlowNetExperiment
 {
@@ -46,6 +54,12 @@ public sealed class GFlowNetExperiment
 
     /// <summary>The most trials to run. Default 10.</summary>
     public int MaxTrials { get; private set; } = 10;
+
+    /// <summary>The number of trials the tuner proposes together (see the remarks). Default 1.</summary>
+    public int TrialsPerRound { get; private set; } = 1;
+
+    /// <summary>The most trials that train at once (never more than <see cref="TrialsPerRound"/>). Default 1.</summary>
+    public int MaxConcurrentTrials { get; private set; } = 1;
 
     /// <summary>The time budget in seconds (a trial still running when it ends is cancelled). Default unlimited.</summary>
     public double MaxSeconds { get; private set; } = double.PositiveInfinity;
@@ -117,6 +131,22 @@ public sealed class GFlowNetExperiment
         return this;
     }
 
+    /// <summary>Proposes <paramref name="trials"/> trials per round (at least 1); the results depend on it (see the remarks).</summary>
+    public GFlowNetExperiment SetTrialsPerRound(int trials)
+    {
+        if (trials < 1) throw new ArgumentOutOfRangeException(nameof(trials), trials, "trials must be at least 1.");
+        TrialsPerRound = trials;
+        return this;
+    }
+
+    /// <summary>Trains up to <paramref name="trials"/> trials of a round at once (at least 1); the results do not depend on it.</summary>
+    public GFlowNetExperiment SetMaxConcurrentTrials(int trials)
+    {
+        if (trials < 1) throw new ArgumentOutOfRangeException(nameof(trials), trials, "trials must be at least 1.");
+        MaxConcurrentTrials = trials;
+        return this;
+    }
+
     /// <summary>Stops after <paramref name="seconds"/> of wall-clock time (finite, &gt; 0): no trial starts later, and a trial
     /// still training then is cancelled.</summary>
     public GFlowNetExperiment SetTrainingTimeInSeconds(double seconds)
@@ -171,28 +201,51 @@ public sealed class GFlowNetExperiment
         TuningTrial? best = null;
         GFlowNetSamplerTransformer? bestModel = null;
         string stopReason = "trial budget";
-        for (int trialId = 0; trialId < MaxTrials; trialId++)
+        for (int first = 0; first < MaxTrials; first += TrialsPerRound)
         {
-            if (StopReason(cancellationToken, budget.Token, tuner, trialId) is { } reason)
+            if (StopReason(cancellationToken, budget.Token, tuner, first) is { } reason)
             {
                 stopReason = reason;
                 break;
             }
-            var settings = new TrialSettings(trialId);
-            var point = tuner.Propose(settings);
-            if (point is null || point.Length != space.Count)
-                throw new InvalidOperationException($"{tuner.GetType().Name} proposed a point of {point?.Length ?? 0} coordinates; the search space has {space.Count}.");
-            var (trial, model) = RunTrial(space, settings, point, data, trainingSeed, budget.Token);
-            trials.Add(trial);
-            tuner.Update(new TrialResult(settings, point, trial.Metric, trial.Seconds));
-            channel.Info(MessageSensitivity.None, FormattableString.Invariant($"{trial} in {trial.Seconds:F1} s{(trial.Error is null ? "" : ": " + trial.Error)}"));
-            if (trial.Status == TrialStatus.Succeeded && (best is null || trial.Metric < best.Metric))
+            // The round's proposals, before any of its results (grid search may run out within the round).
+            var round = new List<(TrialSettings Settings, double[] Point)>();
+            for (int trialId = first; trialId < Math.Min(MaxTrials, first + TrialsPerRound); trialId++)
             {
-                best = trial;
-                bestModel = model;
+                if (tuner is GridSearchTuner grid && trialId >= grid.PointCount) break;
+                var settings = new TrialSettings(trialId);
+                var point = tuner.Propose(settings);
+                if (point is null || point.Length != space.Count)
+                    throw new InvalidOperationException($"{tuner.GetType().Name} proposed a point of {point?.Length ?? 0} coordinates; the search space has {space.Count}.");
+                round.Add((settings, point));
             }
-            progress?.Report(trial);
-            if (trial.Status == TrialStatus.Cancelled)
+            var outcomes = new (TuningTrial Trial, GFlowNetSamplerTransformer? Model)?[round.Count];
+            Parallel.For(0, round.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(MaxConcurrentTrials, round.Count) }, k =>
+            {
+                // No trial starts once the budget is spent or the caller cancelled (those already training are cancelled).
+                if (!budget.IsCancellationRequested) outcomes[k] = RunTrial(space, round[k].Settings, round[k].Point, data, trainingSeed, budget.Token);
+            });
+            bool stop = false;
+            for (int k = 0; k < round.Count; k++) // results in trial order, whatever order they finished in
+            {
+                if (outcomes[k] is not { } outcome)
+                {
+                    stop = true;
+                    continue;
+                }
+                var (trial, model) = outcome;
+                trials.Add(trial);
+                tuner.Update(new TrialResult(round[k].Settings, round[k].Point, trial.Metric, trial.Seconds));
+                channel.Info(MessageSensitivity.None, FormattableString.Invariant($"{trial} in {trial.Seconds:F1} s{(trial.Error is null ? "" : ": " + trial.Error)}"));
+                if (trial.Status == TrialStatus.Succeeded && (best is null || trial.Metric < best.Metric))
+                {
+                    best = trial;
+                    bestModel = model;
+                }
+                progress?.Report(trial);
+                if (trial.Status == TrialStatus.Cancelled) stop = true;
+            }
+            if (stop)
             {
                 stopReason = cancellationToken.IsCancellationRequested ? "cancelled" : "time budget";
                 break;
@@ -221,7 +274,7 @@ public sealed class GFlowNetExperiment
             options = space.Sample(point, BaseOptions);
             values = space.Values(point);
             options.Seed = trainingSeed;
-            var model = new GFlowNetSamplerEstimator(_mlContext, options).Fit(data, token);
+            var model = new GFlowNetSamplerEstimator(TrialContext(settings.TrialId), options).Fit(data, token);
             double metric = Objective.Evaluate(model);
             if (double.IsNaN(metric))
                 return (new TuningTrial(settings.TrialId, point, values, options, trainingSeed, double.PositiveInfinity, clock.Elapsed.TotalSeconds, TrialStatus.Failed,
@@ -240,6 +293,15 @@ public sealed class GFlowNetExperiment
                 $"{e.GetType().Name}: {message}"), null);
         }
     }
+
+    /// <summary>The context a trial fits in: its own, because an <c>MLContext</c> is not safe for concurrent fits, with the
+    /// experiment context's GPU settings and a seed of its own (the fit's seed is the options', so it draws nothing from it).</summary>
+    private MLContext TrialContext(int trialId)
+        => new(seed: (int)(GFlowNetML.Sampling.GFlowNetRandom.Mix(unchecked((ulong)Seed * 0x9E3779B97F4A7C15UL + (ulong)trialId)) & 0x7FFFFFFF))
+        {
+            GpuDeviceId = _mlContext.GpuDeviceId,
+            FallbackToCpu = _mlContext.FallbackToCpu,
+        };
 
     /// <summary>One row holding the seed column: the data of a fixed environment.</summary>
     private IDataView SeedOnlyData()

@@ -32,7 +32,7 @@ public sealed class TuningTrial
         Error = error;
     }
 
-    /// <summary>The trial's number, from 0, in the order trials ran.</summary>
+    /// <summary>The trial's number, from 0, in the order the tuner proposed it (trials of a round may run at once).</summary>
     public int TrialId { get; }
 
     /// <summary>The point the tuner proposed (unit coordinates, one per search-space dimension).</summary>
