@@ -22,6 +22,7 @@ public sealed class SamplerSession : IDisposable
     private readonly InferenceSession? _trajectories;
     private readonly SamplerSessionOptions _options;
     private int _disposed;
+    private int _nativeCalls; // ONNX Runtime calls in progress; Dispose waits for them
 
     private SamplerSession(SamplerModel model, GFlowNetEnvironment environment, SamplerSessionOptions options)
     {
@@ -137,6 +138,7 @@ public sealed class SamplerSession : IDisposable
         for (int start = 0; start < count; start += batchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            ObjectDisposedException.ThrowIf(_disposed != 0, this);
             int rows = Math.Min(batchSize, count - start);
             var batchStates = states.AsSpan(start * width, rows * width);
             if (whole) SampleWhole(start, rows, seed, batchStates, logProbabilities.AsSpan(start, rows), lengths.AsSpan(start, rows));
@@ -176,17 +178,22 @@ public sealed class SamplerSession : IDisposable
     internal void RunPolicy(float[] features, bool[] masks, int rows, Span<float> logProbabilities)
     {
         int actions = Environment.ActionCount;
-        using var featureValue = OrtValue.CreateTensorValueFromMemory(features, [rows, Environment.EncodingWidth]);
-        using var maskValue = OrtValue.CreateTensorValueFromMemory(masks, [rows, actions]);
-        using var runOptions = new RunOptions();
-        using var outputs = _policy.Run(runOptions, [SamplerModel.FeaturesInput, SamplerModel.MaskInput], [featureValue, maskValue], [SamplerModel.LogProbabilitiesOutput]);
-        var values = outputs[0].GetTensorDataAsSpan<float>();
-        for (int i = 0; i < rows * actions; i++) logProbabilities[i] = masks[i] ? values[i] : float.NegativeInfinity;
+        EnterNative();
+        try
+        {
+            using var featureValue = OrtValue.CreateTensorValueFromMemory(features, [rows, Environment.EncodingWidth]);
+            using var maskValue = OrtValue.CreateTensorValueFromMemory(masks, [rows, actions]);
+            using var runOptions = new RunOptions();
+            using var outputs = _policy.Run(runOptions, [SamplerModel.FeaturesInput, SamplerModel.MaskInput], [featureValue, maskValue], [SamplerModel.LogProbabilitiesOutput]);
+            var values = outputs[0].GetTensorDataAsSpan<float>();
+            for (int i = 0; i < rows * actions; i++) logProbabilities[i] = masks[i] ? values[i] : float.NegativeInfinity;
+        }
+        finally { ExitNative(); }
     }
 
     private void SampleWhole(int start, int rows, long seed, Span<int> states, Span<double> logProbabilities, Span<int> lengths)
     {
-        int steps = Environment.MaxTrajectoryLength, actions = Environment.ActionCount, width = Environment.StateWidth;
+        int steps = Environment.MaxTrajectoryLength, actions = Environment.ActionCount;
         var noise = new float[steps * rows * actions];
         Parallel.For(0, rows, new ParallelOptions { MaxDegreeOfParallelism = rows >= 256 ? -1 : 1 }, i =>
         {
@@ -195,6 +202,14 @@ public sealed class SamplerSession : IDisposable
                 for (int a = 0; a < actions; a++)
                     noise[((long)t * rows + i) * actions + a] = SampleNoise.Uniform(random);
         });
+        EnterNative();
+        try { ReadTrajectories(start, rows, noise, states, logProbabilities, lengths); }
+        finally { ExitNative(); }
+    }
+
+    private void ReadTrajectories(int start, int rows, float[] noise, Span<int> states, Span<double> logProbabilities, Span<int> lengths)
+    {
+        int steps = Environment.MaxTrajectoryLength, actions = Environment.ActionCount, width = Environment.StateWidth;
         using var noiseValue = OrtValue.CreateTensorValueFromMemory(noise, [steps, rows, actions]);
         using var runOptions = new RunOptions();
         using var outputs = _trajectories!.Run(runOptions, [TrajectoryGraph.Noise], [noiseValue],
@@ -213,10 +228,26 @@ public sealed class SamplerSession : IDisposable
         }
     }
 
-    /// <inheritdoc/>
+    /// <summary>Marks one ONNX Runtime call as in progress, or throws <see cref="ObjectDisposedException"/> once the session
+    /// is disposed (the check follows the increment, so <see cref="Dispose"/> either waits for this call or this call sees it).</summary>
+    private void EnterNative()
+    {
+        Interlocked.Increment(ref _nativeCalls);
+        if (Volatile.Read(ref _disposed) == 0) return;
+        Interlocked.Decrement(ref _nativeCalls);
+        throw new ObjectDisposedException(nameof(SamplerSession), "The sampler session was disposed while sampling.");
+    }
+
+    private void ExitNative() => Interlocked.Decrement(ref _nativeCalls);
+
+    /// <summary>Releases the ONNX Runtime sessions. Safe while other threads sample: the ONNX Runtime calls in progress finish
+    /// first (Dispose waits for them), and every later call on the session, including the next batch of a
+    /// <see cref="Sample"/> in progress, throws <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        var wait = new SpinWait();
+        while (Volatile.Read(ref _nativeCalls) != 0) wait.SpinOnce(sleep1Threshold: 20);
         _policy.Dispose();
         _trajectories?.Dispose();
     }
