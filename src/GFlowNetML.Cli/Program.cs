@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.InteropServices;
 using GFlowNetML.Cli;
 using GFlowNetML.Cli.Commands;
 using GFlowNetML.Cli.Compare;
@@ -71,6 +72,10 @@ namespace GFlowNetML.Cli
             using var cts = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
             Console.CancelKeyPress += onCancel;
+            // SIGTERM (a service manager, `kill`, a cluster stopping the job) and SIGHUP (the terminal went away) stop a
+            // command like Ctrl+C: at the next iteration or batch, with the checkpoint and metrics so far written.
+            using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
+            using var onHangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; cts.Cancel(); });
             try
             {
                 return command switch
