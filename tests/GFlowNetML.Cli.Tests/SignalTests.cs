@@ -49,4 +49,36 @@ public sealed class SignalTests
         Assert.IsTrue(iteration is > 0 and < 100000, $"stopped at iteration {iteration}");
         Assert.AreEqual(iteration, CheckpointFile.ReadValidIteration(checkpoint), "the final checkpoint is at the iteration it stopped at");
     }
+
+    [TestMethod]
+    [Timeout(120_000, CooperativeCancellation = true)]
+    public void ASecondRunOnAFolderInUseIsRefusedWithOneLineNamingTheFolderAndTheProcess()
+    {
+        string outDir = Path.Combine(_root, "shared");
+        var output = new StringBuilder();
+        string[] args = ["train", "--env", "hypergrid", "--ndim", "2", "--height", "6", "--method", "tb",
+            "--iterations", "100000", "--batch-size", "16", "--eval-every", "10", "--checkpoint-every", "10", "--out", outDir, .. CliHarness.SmallNetworks];
+        using var first = CliHarness.Start(output, args);
+        string checkpoint = CheckpointFile.PathIn(outDir);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (CheckpointFile.TryReadIteration(checkpoint) is null)
+        {
+            if (first.HasExited) Assert.Fail($"train ended (exit {first.ExitCode}) before its first checkpoint:\n{output}");
+            if (clock.Elapsed > TimeSpan.FromSeconds(60)) { first.Kill(entireProcessTree: true); Assert.Fail($"no checkpoint within 60 s:\n{output}"); }
+            Thread.Sleep(5);
+        }
+        string runJson = File.ReadAllText(Path.Combine(outDir, "run.json"));
+        var (code, second) = CliHarness.RunChild(TimeSpan.FromSeconds(60), [.. args.Select(a => a == "100000" ? "5" : a)]);
+        var (resumeCode, resume) = CliHarness.RunChild(TimeSpan.FromSeconds(60), "train", "--resume", outDir);
+        first.Kill(entireProcessTree: true);
+        first.WaitForExit();
+
+        Assert.AreEqual(2, code, second);
+        var lines = second.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.HasCount(1, lines, second);
+        Assert.AreEqual($"[stderr] gflownet train: --out '{outDir}' is in use by process {first.Id} (another gflownet run writes there); wait for it to end or choose another folder.", lines[0]);
+        Assert.AreEqual(2, resumeCode, resume);
+        StringAssert.Contains(resume, $"--resume '{outDir}' is in use by process {first.Id}");
+        Assert.AreEqual(runJson, File.ReadAllText(Path.Combine(outDir, "run.json")), "the running run's settings were not overwritten");
+    }
 }

@@ -38,6 +38,8 @@ internal static class CompareCommand
         TorchRuntime.Configure(settings.Threads);
         CompareRunner.EnsureTrainable(settings);
         OutputFolder.EnsureWritable(settings.OutDirectory);
+        using var folderLock = new RunLock();
+        folderLock.Acquire(settings.OutDirectory, "--out");
 
         var environment = settings.Environment.CreateEnvironment();
         if (environment.EnumerateStates() is null)

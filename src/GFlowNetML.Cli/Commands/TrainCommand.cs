@@ -25,10 +25,12 @@ internal static class TrainCommand
         TrainSettings settings;
         string outDir;
         int? extraIterations = null;
+        using var folderLock = new RunLock();
         if (resume is not null)
         {
             args.EnsureOnly(["resume", "iterations", "threads", "export"], "--resume");
             outDir = resume;
+            if (Directory.Exists(resume)) folderLock.Acquire(resume, "--resume");
             settings = TrainSettings.Load(resume);
             if (args.Has("iterations")) extraIterations = args.Int("iterations", 0, 1);
             settings.Threads = args.Int("threads", settings.Threads, 1, 256);
@@ -40,6 +42,7 @@ internal static class TrainCommand
             settings = TrainSettings.Parse(args);
             outDir = args.String("out") ?? throw new UsageException("--out is required: the folder metrics.json is written to.");
             OutputFolder.EnsureWritable(outDir);
+            folderLock.Acquire(outDir, "--out"); // before run.json is written: a running run's folder is never overwritten
             if (settings.Trainer.CheckpointEvery > 0) settings.Trainer.CheckpointDirectory = Path.GetFullPath(outDir);
             settings.Save(outDir);
         }

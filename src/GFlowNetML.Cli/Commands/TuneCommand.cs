@@ -70,6 +70,8 @@ internal static class TuneCommand
         string outDir = args.String("out") ?? throw new UsageException("--out is required: the folder tune.json is written to.");
         environment.EnsureEncodable();
         OutputFolder.EnsureWritable(outDir);
+        using var folderLock = new RunLock();
+        folderLock.Acquire(outDir, "--out");
 
         TorchRuntime.Configure(threads);
         var env = environment.CreateEnvironment();
