@@ -7,7 +7,9 @@ namespace GFlowNetML.Cli;
 
 /// <summary>Writes <c>metrics.json</c>: <c>{"final": {…}, "history": [{…}, …]}</c> plus a description of the run.
 /// <c>"evaluation"</c> says whether the metrics are exact (enumerable spaces: total variation, JSD) or sampled (top-k reward,
-/// unique modes, diversity, under each record's <c>"sampled"</c>; the exact fields are then null).</summary>
+/// unique modes, diversity, under each record's <c>"sampled"</c>; the exact fields are then null). Each history record's
+/// <c>"loss"</c> is the mean training loss (squared trajectory-balance residual) over the iterations since the previous record,
+/// <c>"criticLoss"</c> the critic's mean regression loss for the policy-gradient methods (null where there is none).</summary>
 internal static class MetricsFile
 {
     public const string FileName = "metrics.json";
@@ -47,6 +49,8 @@ internal static class MetricsFile
                 ["logZ"] = Number(h.LogZ),
                 ["modesFound"] = h.ModesFound,
                 ["seconds"] = h.Seconds,
+                ["loss"] = Number(h.MeanLoss),
+                ["criticLoss"] = Number(h.MeanCriticLoss),
                 ["sampled"] = Sampled(h.Sampled),
             }).ToArray()),
         };

@@ -98,6 +98,13 @@ public sealed class MetricsFileContractTests
             lastSeconds = seconds;
         }
         Assert.AreEqual(0.0, (double)history[0]!["logZ"]!, "log Z starts at 0");
+        Assert.IsNull(history[0]!["loss"], "no training loss before the first iteration");
+        foreach (var h in history.Skip(1))
+        {
+            Assert.IsGreaterThan(0.0, (double)h!["loss"]!, "the mean training loss since the previous record");
+            if (method == "rl-u") Assert.IsGreaterThan(0.0, (double)h["criticLoss"]!, "RL-U's critic loss");
+            else Assert.IsNull(h["criticLoss"], "TB has no critic");
+        }
         Assert.AreNotEqual((double)history[0]!["exactTotalVariation"]!, (double)history[^1]!["exactTotalVariation"]!, "training changes the policy");
 
         Assert.AreEqual(TrueLogZ, (double)final["trueLogZ"]!, 1e-12, "log Z* of the 4×4 grid is log 2.16");

@@ -60,6 +60,43 @@ public sealed class DeterminismAndResumeTests
     }
 
     [TestMethod]
+    [DataRow(TrainingMethod.PolicyGradientUniform)]
+    [DataRow(TrainingMethod.TrajectoryBalance)]
+    public void EachEvaluationRecordsTheMeanLossSinceThePreviousOneAcrossAResume(TrainingMethod method)
+    {
+        string dir = TestRuns.TempDirectory();
+        try
+        {
+            var options = TestRuns.Small(method, 20);
+            options.EvalEvery = 10;
+            options.CheckpointEvery = 5; // a checkpoint between two evaluations: the sums so far travel with it
+            options.CheckpointDirectory = dir;
+
+            var losses = new List<double>();
+            TrainingResult uninterrupted;
+            using (var trainer = new GFlowNetTrainer(TestRuns.Grid(6), options))
+                uninterrupted = trainer.Train(new Progress(p => losses.Add(p.Loss)));
+            var history = uninterrupted.History;
+            CollectionAssert.AreEqual(new long[] { 0, 10, 20 }, history.Select(h => h.Iteration).ToArray());
+            Assert.IsTrue(double.IsNaN(history[0].MeanLoss), "no iteration before the first evaluation");
+            Assert.AreEqual(losses.Take(10).Sum() / 10, history[1].MeanLoss, 1e-12);
+            Assert.AreEqual(losses.Skip(10).Sum() / 10, history[2].MeanLoss, 1e-12);
+            Assert.IsGreaterThan(0.0, history[1].MeanLoss);
+            bool critic = method == TrainingMethod.PolicyGradientUniform;
+            Assert.AreEqual(critic, double.IsFinite(history[1].MeanCriticLoss), "only the policy-gradient methods have a critic");
+            if (critic) Assert.IsGreaterThan(0.0, history[1].MeanCriticLoss);
+
+            using (var cts = new CancellationTokenSource())
+            using (var trainer = new GFlowNetTrainer(TestRuns.Grid(6), options))
+                trainer.Train(new Progress(p => { if (p.Iteration == 17) cts.Cancel(); }), cts.Token);
+            Assert.AreEqual(15, TrainingCheckpoint.Load(dir).Header.Iteration);
+            using var resumed = GFlowNetTrainer.Resume(TestRuns.Grid(6), dir);
+            Assert.AreEqual(TestRuns.Fingerprint(uninterrupted), TestRuns.Fingerprint(resumed.Train()));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [TestMethod]
     public void CheckpointIsWrittenAtomicallyAndDamageIsDetected()
     {
         string dir = TestRuns.TempDirectory();

@@ -116,6 +116,8 @@ internal sealed class CheckpointHeader
     public required List<EvaluationRecord> History { get; init; }
     public required List<int[]> ModesFound { get; init; }
     public required Dictionary<string, long> OptimizerSteps { get; init; }
+    /// <summary>The losses summed since the last recorded evaluation (absent in older checkpoints: none).</summary>
+    public LossAccumulator Losses { get; init; }
 }
 
 internal static class CheckpointJson

@@ -34,11 +34,19 @@ internal sealed class Critic : IDisposable
     /// <param name="values">V of every row.</param>
     /// <param name="returns">Ĝ of every row.</param>
     /// <param name="trajectories">N, the number of trajectories.</param>
-    public void Step(Tensor features, List<Tensor> hidden, float[] values, double[] returns, int trajectories)
+    /// <returns>L_V before the step.</returns>
+    public double Step(Tensor features, List<Tensor> hidden, float[] values, double[] returns, int trajectories)
     {
         var gradient = new float[values.Length];
-        for (int row = 0; row < values.Length; row++) gradient[row] = (float)(2 * (values[row] - returns[row]) / trajectories);
+        double loss = 0;
+        for (int row = 0; row < values.Length; row++)
+        {
+            double error = values[row] - returns[row];
+            loss += error * error;
+            gradient[row] = (float)(2 * error / trajectories);
+        }
         Optimizer.Step([Network.Backward(features, hidden, TensorData.FromSpan(gradient, values.Length, 1))]);
+        return loss / trajectories;
     }
 
     /// <summary>

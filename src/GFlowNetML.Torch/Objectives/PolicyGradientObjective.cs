@@ -64,7 +64,7 @@ internal class PolicyGradientObjective : TrainingObjective
         meanResidual /= size; meanSquared /= size;
 
         // Critic first (as in the reference code).
-        _critic.Step(features, criticHidden, v, returns, size);
+        LastCriticLoss = _critic.Step(features, criticHidden, v, returns, size);
 
         StepActor(batch, features, coefficients, meanResidual);
         _backwardUpdate?.Update(batch);

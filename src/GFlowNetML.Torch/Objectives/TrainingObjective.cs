@@ -25,6 +25,9 @@ internal abstract class TrainingObjective : IDisposable
     /// <param name="batch">The sampled trajectories (sampled with <see cref="TorchPolicy.CacheActivations"/> on).</param>
     public abstract double Update(TrajectoryBatch batch);
 
+    /// <summary>The critic's regression loss in the last <see cref="Update"/>; NaN for methods without a critic.</summary>
+    public double LastCriticLoss { get; protected set; } = double.NaN;
+
     /// <summary>The auxiliary networks the objective owns, in a fixed order (saved by checkpoints).</summary>
     public virtual IReadOnlyList<Mlp> Networks => [];
 

@@ -13,8 +13,13 @@ namespace GFlowNetML.Torch.Training;
 /// <param name="ModesFound">The number of distinct modes among all terminal states sampled so far.</param>
 /// <param name="Seconds">Wall-clock seconds of training so far (across resumes).</param>
 /// <param name="Sampled">The sampled metrics, on environments too large to enumerate; null for exact evaluations.</param>
+/// <param name="MeanLoss">The mean training loss over the iterations since the previous evaluation (the mean squared
+/// trajectory-balance residual for every method, so that methods compare; NaN at iteration 0).</param>
+/// <param name="MeanCriticLoss">The mean loss of the critic's regression over the same iterations, for the policy-gradient
+/// methods (RL-U, RL-B, RL-G, RL-T); NaN for the others and at iteration 0.</param>
 public sealed record EvaluationRecord(long Iteration, long Trajectories, double ExactTotalVariation, double JensenShannon,
-    double LogZ, double TrueLogZ, int ModesFound, double Seconds, SampledMetrics? Sampled = null)
+    double LogZ, double TrueLogZ, int ModesFound, double Seconds, SampledMetrics? Sampled = null,
+    double MeanLoss = double.NaN, double MeanCriticLoss = double.NaN)
 {
     /// <summary>Whether this evaluation is exact (over the enumerated space) rather than sampled.</summary>
     [System.Text.Json.Serialization.JsonIgnore]

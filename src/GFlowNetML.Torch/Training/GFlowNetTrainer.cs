@@ -36,6 +36,7 @@ public sealed class GFlowNetTrainer : IDisposable
     private readonly List<int[]> _modes = [];
     private double _epsilon;
     private double _secondsBefore;
+    private LossAccumulator _losses; // the iterations since the last recorded evaluation
 
     /// <summary>Creates a trainer with freshly initialised networks.</summary>
     /// <param name="environment">The environment to train on.</param>
@@ -149,7 +150,11 @@ public sealed class GFlowNetTrainer : IDisposable
             if (cancellationToken.IsCancellationRequested) { completed = false; break; }
             double loss = TrainOneIteration();
             bool evaluate = Iteration % _options.EvalEvery == 0 || Iteration == _options.Iterations;
-            if (evaluate) _history.Add(Evaluate(Seconds()));
+            if (evaluate)
+            {
+                _history.Add(Evaluate(Seconds()));
+                _losses = default;
+            }
             progress?.Report(new TrainingProgress(Iteration, _options.Iterations, Trajectories, loss, _history.LastOrDefault()));
             if (_options.CheckpointEvery > 0 && Iteration % _options.CheckpointEvery == 0)
                 SaveCheckpoint(_options.CheckpointDirectory!, Seconds());
@@ -184,6 +189,7 @@ public sealed class GFlowNetTrainer : IDisposable
             finally { _policy.CacheActivations = false; }
             sampled = Stopwatch.GetTimestamp();
             loss = _objective.Update(batch);
+            _losses.Add(loss, _objective.LastCriticLoss);
         }
         finally { _policy.ClearCache(); } // the cached activations die with this iteration's dispose scope
         SamplingTime += Stopwatch.GetElapsedTime(start, sampled);
@@ -232,10 +238,19 @@ public sealed class GFlowNetTrainer : IDisposable
     /// </summary>
     public SampledMetrics EvaluateSampled()
     {
+        var batch = EvaluationBatch();
+        return SampledMetrics.Compute(_env, batch.TerminalStates, batch.LogRewards, _options.TopK);
+    }
+
+    /// <summary>log R(x) of the <see cref="GFlowNetTrainerOptions.EvalSamples"/> on-policy samples that
+    /// <see cref="EvaluateSampled"/> evaluates at the current iteration (the same draws).</summary>
+    public double[] EvaluationLogRewards() => EvaluationBatch().LogRewards;
+
+    private TrajectoryBatch EvaluationBatch()
+    {
         using var threads = TorchThreads.Use(_options.Threads);
         var random = new GFlowNetRandom(unchecked(_options.Seed * 0x5DEECE66DL + (long)0x9E3779B97F4A7C15UL * (Iteration + 1)));
-        var batch = _sampler.Sample(_policy, _options.EvalSamples, random);
-        return SampledMetrics.Compute(_env, batch.TerminalStates, batch.LogRewards, _options.TopK);
+        return _sampler.Sample(_policy, _options.EvalSamples, random);
     }
 
     private EvaluationRecord Evaluate(double seconds)
@@ -243,10 +258,12 @@ public sealed class GFlowNetTrainer : IDisposable
         if (_space is null)
         {
             var s = EvaluateSampled();
-            return new EvaluationRecord(Iteration, Trajectories, double.NaN, double.NaN, LogZ, _env.LogPartition ?? double.NaN, ModesFound, seconds, s);
+            return new EvaluationRecord(Iteration, Trajectories, double.NaN, double.NaN, LogZ, _env.LogPartition ?? double.NaN, ModesFound, seconds, s,
+                _losses.MeanLoss, _losses.MeanCriticLoss);
         }
         var m = EvaluateExact();
-        return new EvaluationRecord(Iteration, Trajectories, m.TotalVariation, m.JensenShannon, m.LogZ, m.TrueLogZ, ModesFound, seconds);
+        return new EvaluationRecord(Iteration, Trajectories, m.TotalVariation, m.JensenShannon, m.LogZ, m.TrueLogZ, ModesFound, seconds, null,
+            _losses.MeanLoss, _losses.MeanCriticLoss);
     }
 
     private void RecordModes(TrajectoryBatch batch)
@@ -275,7 +292,7 @@ public sealed class GFlowNetTrainer : IDisposable
             {
                 Options = _options, Environment = _env.Description, Iteration = Iteration, Trajectories = Trajectories,
                 Epsilon = _epsilon, SamplerRandom = _random.GetState(), Seconds = seconds, History = [.. _history],
-                ModesFound = [.. _modes], OptimizerSteps = steps,
+                ModesFound = [.. _modes], OptimizerSteps = steps, Losses = _losses,
             },
             Tensors = tensors,
         }.Save(directory);
@@ -309,6 +326,7 @@ public sealed class GFlowNetTrainer : IDisposable
         _secondsBefore = h.Seconds;
         _history.Clear();
         _history.AddRange(h.History);
+        _losses = h.Losses;
         _modes.Clear(); _modeKeys.Clear();
         foreach (var m in h.ModesFound) if (_modeKeys.Add(string.Join(',', m))) _modes.Add(m);
     }
