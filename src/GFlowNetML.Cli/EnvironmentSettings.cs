@@ -116,7 +116,9 @@ internal sealed class EnvironmentSettings
                 s.Data = a.String("data");
                 // With --data the node count comes from the file's columns (0 = not given); --nodes then checks it.
                 s.Nodes = a.Int("nodes", s.Data is null ? 5 : 0, 1, DagEnvironment.MaxNodes);
-                s.Edges = a.Double("edges", 5, 0);
+                // The default 5 expected edges, capped at what a graph of --nodes nodes can hold (d(d−1)/2).
+                double maxEdges = s.Nodes * (s.Nodes - 1) / 2.0;
+                s.Edges = a.Double("edges", Math.Min(5, maxEdges), 0, s.Data is null && s.Nodes > 0 ? maxEdges : double.PositiveInfinity);
                 s.Samples = a.Int("samples", 100, 2, 10_000_000);
                 s.Noise = a.Double("noise", 0.1, 0, exclusiveMin: true);
                 s.DataSeed = a.Long("data-seed", 0);
