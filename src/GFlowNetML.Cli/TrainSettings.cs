@@ -28,7 +28,7 @@ internal sealed class TrainSettings
     ];
 
     /// <summary>The options of <c>train</c> that take no value.</summary>
-    public static readonly IReadOnlySet<string> FlagNames = new HashSet<string> { "learn-backward" };
+    public static readonly IReadOnlySet<string> FlagNames = new HashSet<string> { "learn-backward", "plot" };
 
     public static TrainSettings Parse(ArgumentReader a)
     {

@@ -14,9 +14,12 @@ internal static class TrainCommand
                        [--epsilon-start 0] [--epsilon-end 0] [--epsilon-decay 0.99] [--hidden-layers 4] [--hidden-width 256]
                        [--critic-layers 2] [--critic-width 256] [--log-reward-clamp -12] [--learn-backward]
                        [--backward-lambda 1] [--subtb-lambda 0.9] [--delta 0.01] [--cg-iterations 10] [--line-search-steps 20]
-                       [--export model.onnx]
+                       [--export model.onnx] [--plot]
         {EnvironmentSettings.Help}
-        gflownet train --resume DIR [--iterations N] [--threads T] [--export model.onnx]
+        gflownet train --resume DIR [--iterations N] [--threads T] [--export model.onnx] [--plot]
+          --plot writes curves.png (evaluations and training loss) and distribution.png next to metrics.json: learned
+          against target (heat maps for a 2-D hyper-grid, edge marginals for dag, else a rank plot and a scatter), or the
+          evaluation samples' log-reward histogram where the space is too large to enumerate
         """;
 
     public static int Run(ArgumentReader args, IAnsiConsole console, CancellationToken cancellationToken)
@@ -28,7 +31,7 @@ internal static class TrainCommand
         using var folderLock = new RunLock();
         if (resume is not null)
         {
-            args.EnsureOnly(["resume", "iterations", "threads", "export"], "--resume");
+            args.EnsureOnly(["resume", "iterations", "threads", "export", "plot"], "--resume");
             outDir = resume;
             if (Directory.Exists(resume)) folderLock.Acquire(resume, "--resume");
             settings = TrainSettings.Load(resume);
@@ -72,6 +75,8 @@ internal static class TrainCommand
         if (DagMarginalsReport.Write(console, trainer) is { } marginals) extra["edgeMarginals"] = marginals;
         MetricsFile.Write(outDir, result, env.Description, options.Method, options.Seed, options.LearnBackwardPolicy, trainer.Guide?.Name, extra);
         console.MarkupLineInterpolated($"Wrote {Path.Combine(outDir, MetricsFile.FileName)}");
+        if (args.Flag("plot"))
+            foreach (string picture in Plots.TrainingPlots.Write(outDir, trainer, result)) console.MarkupLineInterpolated($"Wrote {picture}");
         if (exportPath is not null) ExportCommand.Write(console, Torch.Export.PolicyExport.FromTrainer(trainer, result.Final), env, exportPath);
         if (!result.Completed)
         {
