@@ -83,7 +83,7 @@ namespace GFlowNetML.Cli
                     "train" => TrainCommand.Run(new ArgumentReader(command, rest, TrainSettings.OptionNames, TrainSettings.FlagNames), console, cts.Token),
                     "bench" => BenchCommand.Run(new ArgumentReader(command, rest, BenchCommand.OptionNames), console),
                     "export" => ExportCommand.Run(new ArgumentReader(command, rest, ExportCommand.OptionNames), console),
-                    "sample" => SampleCommand.Run(new ArgumentReader(command, SampleCommand.Normalize(rest), SampleCommand.OptionNames), console, cts.Token),
+                    "sample" => SampleCommand.Run(new ArgumentReader(command, SampleCommand.Normalize(rest), SampleCommand.OptionNames, SampleCommand.FlagNames), console, cts.Token),
                     "bench-sampler" => BenchSamplerCommand.Run(new ArgumentReader(command, rest, BenchSamplerCommand.OptionNames), console),
                     "tune" => TuneCommand.Run(new ArgumentReader(command, rest, TuneCommand.OptionNames), console, cts.Token),
                     _ => CompareCommand.Run(new ArgumentReader(command, rest, CompareSettings.OptionNames), console, cts.Token),

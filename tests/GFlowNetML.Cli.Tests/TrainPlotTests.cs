@@ -4,7 +4,7 @@ using SkiaSharp;
 namespace GFlowNetML.Cli.Tests;
 
 /// <summary><c>gflownet train --plot</c>: curves.png and distribution.png for every environment kind, with the expected
-/// size and content that follows the policy.</summary>
+/// size and content that follows the policy; <c>gflownet sample --plot</c>: the drawn objects against the target.</summary>
 [TestClass]
 public sealed class TrainPlotTests
 {
@@ -20,7 +20,8 @@ public sealed class TrainPlotTests
     {
         string outDir = Path.Combine(_dir, name);
         var result = CliHarness.RunInProcess(["train", .. environment, "--method", "tb", "--iterations", iterations.ToString(),
-            "--batch-size", "16", "--eval-every", "10", "--eval-samples", "200", "--seed", "3", "--out", outDir, "--plot", .. CliHarness.SmallNetworks]);
+            "--batch-size", "16", "--eval-every", "10", "--eval-samples", "200", "--seed", "3", "--out", outDir, "--plot",
+            "--export", Path.Combine(outDir, "model.onnx"), .. CliHarness.SmallNetworks]);
         Assert.AreEqual(0, result.ExitCode, result.ToString());
         Assert.AreEqual("", result.StdErr);
         string[] files = [Path.Combine(outDir, TrainingPlots.CurvesFile), Path.Combine(outDir, TrainingPlots.DistributionFile)];
@@ -31,8 +32,8 @@ public sealed class TrainPlotTests
 
     private static void AssertSize(SKBitmap bitmap, int panels, string what)
     {
-        Assert.AreEqual(panels * TrainingPlots.PanelWidth, bitmap.Width, $"{what}: {panels} panels wide");
-        Assert.AreEqual(TrainingPlots.PanelHeight, bitmap.Height, what);
+        Assert.AreEqual(panels * PlotCanvas.PanelWidth, bitmap.Width, $"{what}: {panels} panels wide");
+        Assert.AreEqual(PlotCanvas.PanelHeight, bitmap.Height, what);
     }
 
     /// <summary>The number of pixels of panel <paramref name="panel"/> that differ between two pictures.</summary>
@@ -40,7 +41,7 @@ public sealed class TrainPlotTests
     {
         int count = 0;
         for (int y = 0; y < a.Height; y++)
-            for (int x = panel * TrainingPlots.PanelWidth; x < (panel + 1) * TrainingPlots.PanelWidth; x++)
+            for (int x = panel * PlotCanvas.PanelWidth; x < (panel + 1) * PlotCanvas.PanelWidth; x++)
                 if (a.GetPixel(x, y) != b.GetPixel(x, y)) count++;
         return count;
     }
@@ -50,7 +51,7 @@ public sealed class TrainPlotTests
     {
         var colours = new HashSet<SKColor>();
         for (int y = 0; y < bitmap.Height; y += 2)
-            for (int x = panel * TrainingPlots.PanelWidth; x < (panel + 1) * TrainingPlots.PanelWidth; x += 2)
+            for (int x = panel * PlotCanvas.PanelWidth; x < (panel + 1) * PlotCanvas.PanelWidth; x += 2)
                 colours.Add(bitmap.GetPixel(x, y));
         return colours.Count;
     }
@@ -101,5 +102,42 @@ public sealed class TrainPlotTests
         AssertSize(run[0], 2, "curves.png (sampled metrics, loss)");
         AssertSize(run[1], 1, "distribution.png (log-reward histogram)");
         Assert.IsGreaterThan(10, Colours(run[1], 0));
+    }
+
+    private SKBitmap Sample(string name, int n)
+    {
+        string csv = Path.Combine(_dir, name, "samples.csv");
+        var result = CliHarness.RunInProcess(["sample", "--model", Path.Combine(_dir, name, "model.onnx"), "-n", n.ToString(), "--seed", "1",
+            "--out", csv, "--plot"]);
+        Assert.AreEqual(0, result.ExitCode, result.ToString());
+        string png = Path.Combine(_dir, name, "samples.png");
+        Assert.Contains($"Wrote {png}", result.StdOut);
+        return SKBitmap.Decode(png) ?? throw new AssertFailedException($"{png} is not a PNG");
+    }
+
+    [TestMethod]
+    public void SamplePlotShowsTheDrawnObjectsAgainstTheTarget()
+    {
+        string[] grid = ["--env", "hypergrid", "--ndim", "2", "--height", "8"];
+        Train("untrained", 1, grid);
+        Train("trained", 150, grid);
+        SKBitmap untrained = Sample("untrained", 4000), trained = Sample("trained", 4000);
+        AssertSize(trained, 3, "samples.png (empirical, target, difference)");
+        Assert.IsGreaterThan(5000, DifferingPixels(untrained, trained, 0), "the empirical heat map follows the model");
+
+        var refused = CliHarness.RunInProcess(["sample", "--model", Path.Combine(_dir, "trained", "model.onnx"), "-n", "10",
+            "--out", Path.Combine(_dir, "trained", "samples.png"), "--plot"]);
+        Assert.AreEqual(2, refused.ExitCode, refused.ToString());
+        Assert.Contains("--plot writes", refused.StdErr);
+        Assert.Contains("which is --out", refused.StdErr);
+    }
+
+    [TestMethod]
+    public void SamplePlotOfASpaceTooLargeToEnumerateIsTheRewardHistogram()
+    {
+        Train("bitseq", 2, "--env", "bitseq", "--bits", "40", "--word", "4", "--codebook", "8");
+        var picture = Sample("bitseq", 300);
+        AssertSize(picture, 1, "samples.png (log-reward histogram)");
+        Assert.IsGreaterThan(10, Colours(picture, 0));
     }
 }

@@ -11,14 +11,18 @@ internal static class SampleCommand
 {
     public const string Help = """
         gflownet sample --model model.onnx -n N --out samples.csv [--seed 0] [--device auto|cpu|cuda] [--gpu 0]
-                        [--mode auto|whole|host] [--batch-size 4096] [--threads 1]
+                        [--mode auto|whole|host] [--batch-size 4096] [--threads 1] [--plot]
         Draws N objects (one CSV row each: object,log_probability,log_reward). --mode whole runs each batch's whole
         trajectory loop inside ONNX Runtime (built-in environments), host steps the environment on the host and calls the
         policy once per step. The same seed gives the same samples on any batch size. --threads 0 lets ONNX Runtime
-        use one thread per core.
+        use one thread per core. --plot also writes the CSV's name with .png: the drawn objects' empirical distribution
+        against the model's target where the space is enumerable (heat maps for a 2-D hyper-grid, edge marginals for dag,
+        else a rank plot and a scatter), else the histogram of their log R.
         """;
 
     public static readonly string[] OptionNames = ["model", "samples", "out", "seed", "device", "gpu", "mode", "batch-size", "threads"];
+
+    public static readonly IReadOnlySet<string> FlagNames = new HashSet<string> { "plot" };
 
     /// <summary>Accepts <c>-n N</c> for <c>--samples N</c>.</summary>
     public static string[] Normalize(string[] args) => args.Select(a => a == "-n" ? "--samples" : a).ToArray();
@@ -50,6 +54,9 @@ internal static class SampleCommand
         };
         if (!File.Exists(model)) throw new UsageException($"--model '{model}' does not exist.");
         OutputFolder.EnsureFileWritable(outPath, "--out");
+        string? plotPath = args.Flag("plot") ? Plots.SamplePlots.PathFor(outPath) : null;
+        if (plotPath is not null && (SamePath(plotPath, outPath) || SamePath(plotPath, model)))
+            throw new UsageException($"--plot writes '{plotPath}', which is {(SamePath(plotPath, outPath) ? "--out" : "--model")}; give --out a name that does not end in .png.");
 
         SamplerSession session;
         try { session = SamplerSession.Load(model, options); }
@@ -74,9 +81,12 @@ internal static class SampleCommand
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Sampled {n} objects from {session.Environment.Description} ({used}) on {(session.Device == SamplerDevice.Cuda ? "CUDA" : "CPU")} — {session.DeviceReason}"));
             console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{seconds:F2} s, {n / Math.Max(seconds, 1e-9):F0} samples/s; wrote {outPath}"));
+            if (plotPath is not null) console.WriteLine($"Wrote {Plots.SamplePlots.Write(plotPath, session.Environment, samples)}");
         }
         return 0;
     }
+
+    private static bool SamePath(string a, string b) => string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal);
 
     private static void WriteCsv(string path, IReadOnlyList<GFlowNetSample> samples)
     {

@@ -1,0 +1,43 @@
+using ScottPlot;
+using SkiaSharp;
+
+namespace GFlowNetML.Cli.Plots;
+
+/// <summary>The pictures' common ground: a plot with an installed font and a light grid, and panels of
+/// <see cref="PanelWidth"/> × <see cref="PanelHeight"/> pixels composed side by side into one PNG.</summary>
+internal static class PlotCanvas
+{
+    public const int PanelWidth = 560, PanelHeight = 480;
+
+    private static readonly string[] PreferredFonts = ["DejaVu Sans", "Liberation Sans", "Noto Sans", "Open Sans", "Arial"];
+
+    /// <summary>A new plot with the first installed preferred font and a light grid.</summary>
+    public static Plot NewPlot()
+    {
+        var plot = new Plot();
+        var installed = SKFontManager.Default.FontFamilies.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        if (PreferredFonts.FirstOrDefault(installed.Contains) is { } font) plot.Font.Set(font);
+        plot.Grid.MajorLineColor = Colors.Black.WithAlpha(0.12);
+        return plot;
+    }
+
+    /// <summary>Renders the panels side by side into one PNG at <paramref name="path"/> (written to a temporary name,
+    /// then renamed); returns the path.</summary>
+    public static string Save(string path, IReadOnlyList<Plot> panels)
+    {
+        using var surface = SKSurface.Create(new SKImageInfo(PanelWidth * panels.Count, PanelHeight));
+        surface.Canvas.Clear(SKColors.White);
+        for (int i = 0; i < panels.Count; i++)
+        {
+            byte[] png = panels[i].GetImage(PanelWidth, PanelHeight).GetImageBytes(ImageFormat.Png, 100);
+            using var bitmap = SKBitmap.Decode(png);
+            surface.Canvas.DrawBitmap(bitmap, i * PanelWidth, 0);
+        }
+        using var image = surface.Snapshot();
+        using var data = image.Encode(SKEncodedImageFormat.Png, 100);
+        string temporary = path + ".tmp";
+        using (var file = File.Create(temporary)) data.SaveTo(file);
+        File.Move(temporary, path, overwrite: true);
+        return path;
+    }
+}
