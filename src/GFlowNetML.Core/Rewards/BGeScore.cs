@@ -36,7 +36,9 @@ public sealed class BGeScore
     /// every value finite. Used as given (no centring or scaling).</param>
     /// <param name="alphaMu">α_μ, the prior's pseudo-count for the mean (positive; default 1).</param>
     /// <param name="alphaW">α_w, the Wishart degrees of freedom (greater than n + 1; default n + 2).</param>
-    /// <exception cref="ArgumentException">The data has fewer than 2 rows, no or too many columns, or a NaN/∞ (row and column named).</exception>
+    /// <exception cref="ArgumentException">The data has fewer than 2 rows, no or too many columns, a NaN/∞ (row and column
+    /// named), or values whose scatter matrix overflows or is not numerically positive definite (e.g. values near 1e200, or
+    /// duplicate columns at a scale where the prior's t·I is lost).</exception>
     /// <exception cref="ArgumentOutOfRangeException">α_μ or α_w is out of range.</exception>
     public BGeScore(double[,] data, double alphaMu = 1.0, double? alphaW = null)
     {
@@ -60,6 +62,18 @@ public sealed class BGeScore
         AlphaW = w;
         T = alphaMu * (w - n - 1) / (alphaMu + 1);
         _r = BuildR(data, alphaMu, T);
+        // Checked here, not mid-training: every principal submatrix of a positive-definite R is positive definite, so a
+        // score that passes this never fails on a parent set later.
+        double largest = 0;
+        foreach (double v in data) largest = Math.Max(largest, Math.Abs(v));
+        string advice = FormattableString.Invariant($"the data's largest |value| is {largest:G3}; standardise each column (subtract its mean, divide by its standard deviation) and drop duplicate or constant columns");
+        if (_r.Any(v => !double.IsFinite(v)))
+            throw new ArgumentException($"The BGe scatter matrix of the data overflows: {advice}.", nameof(data));
+        try { BGeMath.LogDeterminant(_r, n, [.. Enumerable.Range(0, n)]); }
+        catch (InvalidOperationException)
+        {
+            throw new ArgumentException($"The BGe scatter matrix of the data is not numerically positive definite: {advice}.", nameof(data));
+        }
 
         _logGammaTerm = new double[n];
         for (int l = 0; l < n; l++)
