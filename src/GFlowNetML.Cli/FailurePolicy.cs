@@ -27,9 +27,12 @@ internal static class FailurePolicy
     /// <summary>The one line (without the <c>gflownet COMMAND: </c> prefix) and the exit code for <paramref name="e"/>.</summary>
     public static (string Line, int ExitCode) Describe(Exception e) => e switch
     {
+        ArgumentException { ParamName: { } name } a
+            => (OneLine(a.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal)), Usage), // the library's parameter name means nothing on a command line
         UsageException or ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException
             => (OneLine(e.Message), Usage),
         OperationCanceledException => ("interrupted.", Interrupted),
+        RunFailedException => (OneLine(e.Message), Runtime),
         OutOfMemoryException => ("out of memory; lower --batch-size or the network sizes (--hidden-width, --hidden-layers).", Runtime),
         UnauthorizedAccessException => ($"permission denied: {OneLine(e.Message)}", Runtime),
         IOException => ($"I/O error: {OneLine(e.Message)}", Runtime),

@@ -10,7 +10,7 @@ public sealed class FailurePolicyTests
         (Exception Error, int Code, string Line)[] cases =
         [
             (new UsageException("--height must be an integer in 2..1048576; got '1'."), 2, "--height must be an integer in 2..1048576; got '1'."),
-            (new ArgumentOutOfRangeException("Threads", 0, "Threads must be in [1, 256]."), 2, "Threads must be in [1, 256]. (Parameter 'Threads') Actual value was 0."),
+            (new ArgumentOutOfRangeException("Threads", 0, "Threads must be in [1, 256]."), 2, "Threads must be in [1, 256]. Actual value was 0."),
             (new InvalidDataException("'m.onnx' is not a GFlowNetML sampler model."), 2, "'m.onnx' is not a GFlowNetML sampler model."),
             (new IOException("No space left on device"), 1, "I/O error: No space left on device"),
             (new UnauthorizedAccessException("Access to the path '/x' is denied."), 1, "permission denied: Access to the path '/x' is denied."),
