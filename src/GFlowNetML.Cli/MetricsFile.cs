@@ -9,14 +9,19 @@ namespace GFlowNetML.Cli;
 /// <c>"evaluation"</c> says whether the metrics are exact (enumerable spaces: total variation, JSD) or sampled (top-k reward,
 /// unique modes, diversity, under each record's <c>"sampled"</c>; the exact fields are then null). Each history record's
 /// <c>"loss"</c> is the mean training loss (squared trajectory-balance residual) over the iterations since the previous record,
-/// <c>"criticLoss"</c> the critic's mean regression loss for the policy-gradient methods (null where there is none).</summary>
+/// <c>"criticLoss"</c> the critic's mean regression loss for the policy-gradient methods (null where there is none).
+/// <c>"status"</c> says how the run ended: completed, interrupted, diverged or failed (the last two with a <c>"failure"</c>
+/// object: the iteration and the message).</summary>
 internal static class MetricsFile
 {
     public const string FileName = "metrics.json";
 
+    /// <summary>The <c>"status"</c> values: how the run ended.</summary>
+    public const string Completed = "completed", Interrupted = "interrupted";
+
     // extra: environment-specific sections added at the top level (e.g. the DAG task's edge marginals).
     public static void Write(string directory, TrainingResult result, string environment, TrainingMethod method, long seed, bool learnBackward = false, string? guide = null,
-        IReadOnlyDictionary<string, JsonNode?>? extra = null)
+        IReadOnlyDictionary<string, JsonNode?>? extra = null, string status = Completed)
     {
         var f = result.Final;
         var root = new JsonObject
@@ -27,6 +32,7 @@ internal static class MetricsFile
             ["guide"] = guide,
             ["seed"] = seed,
             ["completed"] = result.Completed,
+            ["status"] = status,
             ["evaluation"] = f.IsExact ? "exact" : "sampled",
             ["final"] = new JsonObject
             {

@@ -27,6 +27,17 @@ internal sealed class TrainSettings
         "backward-lambda", "subtb-lambda", "delta", "cg-iterations", "line-search-steps",
     ];
 
+    /// <summary>The command-line option of a <see cref="GFlowNetTrainerOptions"/> property a message names (e.g.
+    /// <c>PolicyLearningRate</c> → <c>--lr</c>); the property name itself where the CLI has none.</summary>
+    public static string OptionFor(string property) => property switch
+    {
+        nameof(GFlowNetTrainerOptions.PolicyLearningRate) => "--lr",
+        nameof(GFlowNetTrainerOptions.LogZLearningRate) => "--lr-logz",
+        nameof(GFlowNetTrainerOptions.CriticLearningRate) => "--lr-critic",
+        nameof(GFlowNetTrainerOptions.TrustRegionDelta) => "--delta",
+        _ => property,
+    };
+
     /// <summary>The options of <c>train</c> that take no value.</summary>
     public static readonly IReadOnlySet<string> FlagNames = new HashSet<string> { "learn-backward", "plot" };
 

@@ -52,6 +52,8 @@ public sealed class GFlowNetSamplerEstimator : IEstimator<GFlowNetSamplerTransfo
     /// <param name="cancellationToken">Stops training at the next iteration; then an <see cref="OperationCanceledException"/> is
     /// thrown and no transformer is made.</param>
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or has the wrong type (ML.NET's wording).</exception>
+    /// <exception cref="GFlowNetML.Torch.Training.TrainingDivergedException">Training diverged (a learning rate far too
+    /// large); the message names the iteration and the option to lower, and the exception holds the evaluations so far.</exception>
     /// <exception cref="NotSupportedException">The environment has no ONNX form: a built-in one whose reward table would be too
     /// large (sequences with K^L &gt; 2^23, DAGs with d·2^(d−1) &gt; 2^23, bit sequences with m·2^k·|M| &gt; 2^23), or a custom
     /// one that cannot be enumerated into tables of at most 2^23 entries.</exception>

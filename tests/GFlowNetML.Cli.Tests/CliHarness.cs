@@ -221,6 +221,28 @@ internal static class CheckpointFile
         catch (FileNotFoundException) { return null; }
     }
 
+    /// <summary>Rewrites a valid checkpoint's JSON header through <paramref name="edit"/>, keeping its tensors, with the
+    /// checksum recomputed: an edited checkpoint that passes the integrity check.</summary>
+    public static void EditHeader(string path, Action<JsonObject> edit)
+    {
+        byte[] tensors = TensorBytes(path);
+        byte[] bytes = File.ReadAllBytes(path);
+        JsonObject header;
+        using (var reader = new BinaryReader(new MemoryStream(bytes, Magic.Length + 4, bytes.Length - Magic.Length - 4 - 32), Encoding.UTF8))
+            header = JsonNode.Parse(reader.ReadString())!.AsObject();
+        edit(header);
+        using var body = new MemoryStream();
+        using (var w = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(Magic);
+            w.Write(1);
+            w.Write(header.ToJsonString());
+            w.Write(tensors);
+        }
+        byte[] content = body.ToArray();
+        File.WriteAllBytes(path, [.. content, .. SHA256.HashData(content)]);
+    }
+
     /// <summary>Rewrites a checkpoint as magic + <paramref name="version"/> + <paramref name="headerJson"/> with a
     /// correct checksum: a file that passes the integrity check but has the given content.</summary>
     public static void WriteWithValidChecksum(string path, int version, string headerJson)

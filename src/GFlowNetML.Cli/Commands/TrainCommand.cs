@@ -64,16 +64,37 @@ internal static class TrainCommand
         string guide = trainer.Guide is null ? "" : $" (guide {trainer.Guide.Name})";
         console.MarkupLineInterpolated($"[bold]{options.Method.ToVariantName(options.LearnBackwardPolicy)}[/]{guide} on {env.Description}: {options.Iterations} iterations × {options.BatchSize} trajectories, seed {options.Seed}{(resume is null ? "" : $", resumed at iteration {trainer.Iteration}")}");
 
-        TrainingResult result = console.Profile.Capabilities.Interactive
-            ? TrainWithProgressBar(trainer, console, cancellationToken)
-            : TrainWithLog(trainer, console, cancellationToken);
+        TrainingResult result;
+        try
+        {
+            result = console.Profile.Capabilities.Interactive
+                ? TrainWithProgressBar(trainer, console, cancellationToken)
+                : TrainWithLog(trainer, console, cancellationToken);
+        }
+        catch (TrainingDivergedException d)
+        {
+            // Nothing lost: the evaluations so far go to metrics.json, and the diverged state is not checkpointed, so the
+            // last checkpoint on disk is the last good one.
+            string cause = string.Create(CultureInfo.InvariantCulture,
+                $"training diverged at iteration {d.Iteration}: {d.Quantity}; lower {TrainSettings.OptionFor(d.Option)} (now {d.OptionValue:G4}).");
+            WriteMetrics(outDir, d.Result, env, trainer, "diverged", cause, d.Iteration);
+            throw new RunFailedException($"{cause} {KeptWork(outDir, d.Result, "diverged", options)}", d);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && trainer.History.Count > 0)
+        {
+            var sofar = new TrainingResult(trainer.History[^1], trainer.History, Completed: false);
+            string line = FailurePolicy.Describe(e).Line;
+            WriteMetrics(outDir, sofar, env, trainer, "failed", line, trainer.Iteration + 1);
+            throw new RunFailedException($"{line} {KeptWork(outDir, sofar, "failed", options)}", e);
+        }
 
         // A final checkpoint (also after Ctrl+C), so that a later --resume continues from exactly here.
         if (options.CheckpointEvery > 0) trainer.SaveCheckpoint(options.CheckpointDirectory!);
         PrintTable(console, result, options);
         var extra = new Dictionary<string, System.Text.Json.Nodes.JsonNode?>();
         if (DagMarginalsReport.Write(console, trainer) is { } marginals) extra["edgeMarginals"] = marginals;
-        MetricsFile.Write(outDir, result, env.Description, options.Method, options.Seed, options.LearnBackwardPolicy, trainer.Guide?.Name, extra);
+        MetricsFile.Write(outDir, result, env.Description, options.Method, options.Seed, options.LearnBackwardPolicy, trainer.Guide?.Name, extra,
+            result.Completed ? MetricsFile.Completed : MetricsFile.Interrupted);
         console.MarkupLineInterpolated($"Wrote {Path.Combine(outDir, MetricsFile.FileName)}");
         if (args.Flag("plot"))
             foreach (string picture in Plots.TrainingPlots.Write(outDir, trainer, result)) console.MarkupLineInterpolated($"Wrote {picture}");
@@ -84,6 +105,26 @@ internal static class TrainCommand
             return 130;
         }
         return 0;
+    }
+
+    /// <summary>metrics.json of a run that failed: the evaluations so far, the status and what failed.</summary>
+    private static void WriteMetrics(string outDir, TrainingResult sofar, GFlowNetML.Environments.GFlowNetEnvironment env, GFlowNetTrainer trainer,
+        string status, string message, long iteration)
+    {
+        var o = trainer.Options;
+        var failure = new System.Text.Json.Nodes.JsonObject { ["iteration"] = iteration, ["message"] = message };
+        MetricsFile.Write(outDir, sofar, env.Description, o.Method, o.Seed, o.LearnBackwardPolicy, trainer.Guide?.Name,
+            new Dictionary<string, System.Text.Json.Nodes.JsonNode?> { ["failure"] = failure }, status);
+    }
+
+    /// <summary>Where the work of a failed run is: metrics.json and, when checkpointing, the last good checkpoint.</summary>
+    private static string KeptWork(string outDir, TrainingResult sofar, string status, GFlowNetTrainerOptions options)
+    {
+        string metrics = $"The evaluations up to iteration {sofar.Final.Iteration} are in {Path.Combine(outDir, MetricsFile.FileName)} (status \"{status}\")";
+        string checkpoint = Torch.Checkpoints.TrainingCheckpoint.PathIn(outDir);
+        if (options.CheckpointEvery <= 0 || !File.Exists(checkpoint)) return metrics + ".";
+        long at = Torch.Checkpoints.TrainingCheckpoint.Load(outDir).Header.Iteration;
+        return $"{metrics}; the last good checkpoint (iteration {at}) is kept for --resume.";
     }
 
     private static TrainingResult TrainWithProgressBar(GFlowNetTrainer trainer, IAnsiConsole console, CancellationToken token)

@@ -56,6 +56,8 @@ internal abstract class BalanceObjective : TrainingObjective
     /// <summary>Whether the loss uses log Z (TB); otherwise log Z is read off the flow at s0 after each update.</summary>
     protected virtual bool UsesLogZ => false;
 
+    public override bool StepsLogZ => UsesLogZ;
+
     public override double Update(TrajectoryBatch batch)
     {
         int rows = batch.RowCount, size = batch.Size;

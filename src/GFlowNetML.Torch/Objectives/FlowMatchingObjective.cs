@@ -23,6 +23,8 @@ internal sealed class FlowMatchingObjective(TrainingContext context) : TrainingO
 
     public override bool RequiresOnPolicy => false;
 
+    public override bool StepsLogZ => false;
+
     public override double Update(TrajectoryBatch batch)
     {
         Context.Policy.ClearCache();

@@ -42,6 +42,8 @@ internal class PolicyGradientObjective : TrainingObjective
 
     public override IReadOnlyList<Mlp> Networks => [_critic.Network, .. _backward.Networks, .. _backwardUpdate?.Networks ?? []];
 
+    public override IReadOnlyList<Mlp> Critics => [_critic.Network, .. _backwardUpdate?.Networks ?? []];
+
     public override IReadOnlyList<Adam> Optimizers => [_critic.Optimizer, .. _backward.Optimizers, .. _backwardUpdate?.Optimizers ?? []];
 
     public override double Update(TrajectoryBatch batch)

@@ -31,6 +31,13 @@ internal abstract class TrainingObjective : IDisposable
     /// <summary>The auxiliary networks the objective owns, in a fixed order (saved by checkpoints).</summary>
     public virtual IReadOnlyList<Mlp> Networks => [];
 
+    /// <summary>Whether log Z is a parameter stepped with <see cref="GFlowNetTrainerOptions.LogZLearningRate"/> (TB, SubTB,
+    /// the policy-gradient methods) rather than read off a flow network that learns at the policy's rate (DB, FM).</summary>
+    public virtual bool StepsLogZ => true;
+
+    /// <summary>Those of <see cref="Networks"/> that are critics (stepped with the critic's learning rate).</summary>
+    public virtual IReadOnlyList<Mlp> Critics => [];
+
     /// <summary>The auxiliary optimizers the objective owns, in a fixed order (saved by checkpoints).</summary>
     public virtual IReadOnlyList<Adam> Optimizers => [];
 

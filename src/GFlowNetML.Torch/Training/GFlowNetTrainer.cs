@@ -96,7 +96,21 @@ public sealed class GFlowNetTrainer : IDisposable
         if (iterations is int n) options.Iterations = n;
         if (threads is int t) options.Threads = t;
         var trainer = new GFlowNetTrainer(environment, options, guide);
-        trainer.Restore(checkpoint);
+        try
+        {
+            trainer.Restore(checkpoint);
+            trainer.CheckDivergence(0, header.Seconds);
+        }
+        catch (TrainingDivergedException e)
+        {
+            trainer.Dispose();
+            throw new InvalidDataException($"The checkpoint in '{checkpointDirectory}' holds a diverged run ({e.Quantity}); resume from an earlier checkpoint or start again with a lower {e.Option}.", e);
+        }
+        catch
+        {
+            trainer.Dispose();
+            throw;
+        }
         return trainer;
     }
 
@@ -135,6 +149,9 @@ public sealed class GFlowNetTrainer : IDisposable
     public long PolicyParameterCount => _policyNetwork.ParameterCount;
 
     /// <summary>Runs the remaining iterations.</summary>
+    /// <exception cref="TrainingDivergedException">An iteration left a non-finite loss, log Z or weight, or one beyond
+    /// <see cref="DivergenceLimit"/>; the exception holds the evaluations so far, and no checkpoint of the diverged state is
+    /// written.</exception>
     /// <param name="progress">Called synchronously after every iteration.</param>
     /// <param name="cancellationToken">Stops training at the next iteration boundary; the result then has
     /// <see cref="TrainingResult.Completed"/> false.</param>
@@ -148,7 +165,14 @@ public sealed class GFlowNetTrainer : IDisposable
         while (Iteration < _options.Iterations)
         {
             if (cancellationToken.IsCancellationRequested) { completed = false; break; }
-            double loss = TrainOneIteration();
+            double loss;
+            try { loss = TrainOneIteration(); }
+            catch (ArithmeticException e) when (e is not TrainingDivergedException)
+            {
+                throw Diverged(Iteration + 1, $"the policy's action logits became non-finite while sampling ({e.Message})",
+                    nameof(GFlowNetTrainerOptions.PolicyLearningRate), _options.PolicyLearningRate, Seconds());
+            }
+            CheckDivergence(loss, Seconds());
             bool evaluate = Iteration % _options.EvalEvery == 0 || Iteration == _options.Iterations;
             if (evaluate)
             {
@@ -162,6 +186,56 @@ public sealed class GFlowNetTrainer : IDisposable
         _secondsBefore = Seconds();
         var final = _history[^1].Iteration == Iteration ? _history[^1] with { Seconds = _secondsBefore } : Evaluate(_secondsBefore);
         return new TrainingResult(final, _history.ToArray(), completed);
+    }
+
+    /// <summary>The largest magnitude a network weight or log Z may reach before training counts as diverged (healthy runs
+    /// stay many orders of magnitude below it; a learning rate that is far too large crosses it in one step, before the
+    /// weights turn NaN).</summary>
+    public const double DivergenceLimit = 1e12;
+
+    /// <summary>Throws <see cref="TrainingDivergedException"/> when the last iteration left a non-finite loss, log Z or weight,
+    /// or one beyond <see cref="DivergenceLimit"/>, naming the option whose lowering usually cures it.</summary>
+    private void CheckDivergence(double loss, double seconds)
+    {
+        var policyRate = _options.Method == TrainingMethod.TrustRegion
+            ? (nameof(GFlowNetTrainerOptions.TrustRegionDelta), _options.TrustRegionDelta)
+            : (nameof(GFlowNetTrainerOptions.PolicyLearningRate), _options.PolicyLearningRate);
+        if (Beyond(_policyNetwork) is { } policy)
+            throw Diverged(Iteration, $"the forward policy network's weights {policy}", policyRate.Item1, policyRate.Item2, seconds);
+        foreach (var network in _objective.Networks)
+        {
+            if (Beyond(network) is not { } weights) continue;
+            bool critic = _objective.Critics.Contains(network);
+            throw critic
+                ? Diverged(Iteration, $"the critic network's weights {weights}", nameof(GFlowNetTrainerOptions.CriticLearningRate), _options.CriticLearningRate, seconds)
+                : Diverged(Iteration, $"an auxiliary network's weights (backward policy or log-flow head) {weights}", nameof(GFlowNetTrainerOptions.PolicyLearningRate), _options.PolicyLearningRate, seconds);
+        }
+        double logZ = LogZ;
+        if (!double.IsFinite(logZ) || Math.Abs(logZ) > DivergenceLimit)
+            throw _objective.StepsLogZ
+                ? Diverged(Iteration, FormattableString.Invariant($"log Z became {logZ:G4}"), nameof(GFlowNetTrainerOptions.LogZLearningRate), _options.LogZLearningRate, seconds)
+                : Diverged(Iteration, FormattableString.Invariant($"log Z (the flow network's F(s0)) became {logZ:G4}"), nameof(GFlowNetTrainerOptions.PolicyLearningRate), _options.PolicyLearningRate, seconds);
+        if (!double.IsFinite(loss))
+            throw Diverged(Iteration, FormattableString.Invariant($"the loss became {loss}"), policyRate.Item1, policyRate.Item2, seconds);
+
+        static string? Beyond(Mlp network)
+        {
+            using var _ = no_grad();
+            using var magnitudes = network.Flat.abs();
+            using var largest = magnitudes.max();
+            float value = largest.item<float>();
+            if (float.IsNaN(value)) return "became NaN";
+            return value > DivergenceLimit ? FormattableString.Invariant($"grew to {value:G3}") : null;
+        }
+    }
+
+    private TrainingDivergedException Diverged(long iteration, string quantity, string option, double value, double seconds)
+    {
+        _secondsBefore = seconds;
+        var final = _history.Count > 0
+            ? _history[^1] with { Seconds = seconds }
+            : new EvaluationRecord(0, 0, double.NaN, double.NaN, double.NaN, double.NaN, 0, seconds);
+        return new TrainingDivergedException(iteration, quantity, option, value, new TrainingResult(final, _history.ToArray(), Completed: false));
     }
 
     /// <summary>Time spent sampling training batches (no gradients) since creation.</summary>
