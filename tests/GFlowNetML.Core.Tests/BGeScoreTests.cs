@@ -159,6 +159,12 @@ public sealed class BGeScoreTests
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new BGeScore(inf)).Message, "row 0, column 0");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new BGeScore(new double[1, 3])).Message, "at least 2 rows");
         Assert.ThrowsExactly<ArgumentException>(() => new BGeScore(new double[5, 0]));
+        var huge = new double[,] { { 1e200, -2e200 }, { -3e200, 1e200 }, { 2e200, 5e199 } };
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new BGeScore(huge)).Message,
+            "scatter matrix of the data overflows: the data's largest |value| is 3E+200; standardise each column");
+        var duplicate = new double[,] { { 1e12, 1e12 }, { -2e12, -2e12 }, { 3e12, 3e12 } }; // t·I is lost at this scale
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new BGeScore(duplicate)).Message,
+            "is not numerically positive definite");
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new BGeScore(HandData, alphaMu: 0));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new BGeScore(HandData, alphaW: 3));   // needs > n + 1 = 3
         var score = new BGeScore(HandData);
