@@ -21,6 +21,8 @@ internal static class TorchRuntime
     /// thresholds each iteration maps them anew and pays a page fault and a zero-fill per 4 KiB page.</remarks>
     public static void Configure(int threads)
     {
+        // libtorch aborts the process (c10::Error, SIGABRT) on a non-positive count: refuse it here instead.
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         if (OperatingSystem.IsLinux())
         {
             if (threads > 1) SetEnv("OMP_WAIT_POLICY", "PASSIVE", 0);

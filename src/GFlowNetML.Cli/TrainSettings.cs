@@ -35,8 +35,21 @@ internal sealed class TrainSettings
         nameof(GFlowNetTrainerOptions.LogZLearningRate) => "--lr-logz",
         nameof(GFlowNetTrainerOptions.CriticLearningRate) => "--lr-critic",
         nameof(GFlowNetTrainerOptions.TrustRegionDelta) => "--delta",
+        nameof(GFlowNetTrainerOptions.PolicyHiddenLayers) => "--hidden-layers",
+        nameof(GFlowNetTrainerOptions.PolicyHiddenWidth) => "--hidden-width",
+        nameof(GFlowNetTrainerOptions.CriticHiddenLayers) => "--critic-layers",
+        nameof(GFlowNetTrainerOptions.CriticHiddenWidth) => "--critic-width",
         _ => property,
     };
+
+    /// <summary><paramref name="message"/> with the option property names it mentions written as command-line options.</summary>
+    public static string InCliTerms(string message)
+    {
+        foreach (var property in typeof(GFlowNetTrainerOptions).GetProperties().Select(p => p.Name).OrderByDescending(n => n.Length))
+            if (OptionFor(property) is var option && option != property)
+                message = System.Text.RegularExpressions.Regex.Replace(message, $@"\b{property}\b", option);
+        return message;
+    }
 
     /// <summary>The options of <c>train</c> that take no value.</summary>
     public static readonly IReadOnlySet<string> FlagNames = new HashSet<string> { "learn-backward", "plot" };
@@ -105,7 +118,20 @@ internal sealed class TrainSettings
         TrainSettings? settings;
         try { settings = JsonSerializer.Deserialize<TrainSettings>(File.ReadAllText(path), Json); }
         catch (JsonException e) { throw new UsageException($"--resume '{directory}': {FileName} is not valid: {e.Message}"); }
-        return settings ?? throw new UsageException($"--resume '{directory}': {FileName} is empty.");
+        if (settings is null) throw new UsageException($"--resume '{directory}': {FileName} is empty.");
+        // Validated like the command line before anything reaches a native library: an edited run.json must not abort
+        // libtorch (a thread count of -3) or pick an environment it does not name.
+        string where = $"--resume '{directory}': {FileName}";
+        if (settings.Threads is < 1 or > 256)
+            throw new UsageException($"{where} has Threads {settings.Threads}; it must be in 1..256 (as --threads).");
+        if (settings.Environment is null) throw new UsageException($"{where} has no environment.");
+        try
+        {
+            var reparsed = EnvironmentSettings.Parse(new ArgumentReader("train", settings.Environment.ToArguments(), EnvironmentSettings.OptionNames));
+            if (reparsed.Env != settings.Environment.Env) throw new UsageException($"--env must be one of: {string.Join(", ", EnvironmentSettings.Kinds)}; got '{settings.Environment.Env}'.");
+        }
+        catch (UsageException e) { throw new UsageException($"{where} does not describe a valid environment: {e.Message}"); }
+        return settings;
     }
 
     private static readonly JsonSerializerOptions Json = new()

@@ -7,7 +7,10 @@ namespace GFlowNetML.Onnx;
 /// </summary>
 internal static class HostDrivenSampler
 {
-    public static void Sample(SamplerSession session, int start, int rows, long seed, Span<int> states, Span<double> logProbabilities, Span<int> lengths)
+    /// <summary>Samples rows <paramref name="start"/>…start+rows−1 of a draw; checks <paramref name="cancellationToken"/>
+    /// before every step, so that a long batch stops within one policy call.</summary>
+    public static void Sample(SamplerSession session, int start, int rows, long seed, Span<int> states, Span<double> logProbabilities, Span<int> lengths,
+        CancellationToken cancellationToken = default)
     {
         var env = session.Environment;
         int width = env.StateWidth, actions = env.ActionCount, encoding = env.EncodingWidth, exit = env.ExitAction;
@@ -26,6 +29,7 @@ internal static class HostDrivenSampler
         var chosen = new int[rows];
         for (int t = 0; count > 0; t++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             if (t >= env.MaxTrajectoryLength)
                 throw new InvalidOperationException($"Environment '{env.Name}' produced a trajectory longer than its MaxTrajectoryLength ({env.MaxTrajectoryLength}).");
             for (int j = 0; j < count; j++) states.Slice(running[j] * width, width).CopyTo(current.AsSpan(j * width, width));

@@ -111,14 +111,41 @@ public sealed class SamplerSession : IDisposable
     /// <summary>The most uniforms one whole-trajectory call takes (2^25 floats, 128 MiB).</summary>
     internal const long MaxNoiseValues = 1L << 25;
 
-    /// <summary>Draws <paramref name="count"/> objects.</summary>
-    /// <param name="count">The number of samples (at least 1).</param>
+    /// <summary>The most samples <see cref="Sample"/> returns in one list (10⁸); <see cref="SampleBatches"/> streams any
+    /// count in memory bounded by one batch.</summary>
+    public const int MaxListedSamples = 100_000_000;
+
+    /// <summary>Draws <paramref name="count"/> objects into one list (use <see cref="SampleBatches"/> to stream large counts).</summary>
+    /// <param name="count">The number of samples, 1 to <see cref="MaxListedSamples"/>.</param>
     /// <param name="seed">The seed; the same seed gives the same samples.</param>
     /// <param name="mode">How to sample; <see cref="SamplingMode.WholeTrajectory"/> needs <see cref="SupportsWholeTrajectory"/>.</param>
     /// <param name="progress">Receives the number of samples drawn so far after every batch.</param>
-    /// <param name="cancellationToken">Stops between batches.</param>
+    /// <param name="cancellationToken">Stops between batches, and between steps of a host-driven batch.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is out of range or <paramref name="mode"/> undefined.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
     public IReadOnlyList<GFlowNetSample> Sample(int count, long seed, SamplingMode mode = SamplingMode.Auto,
         IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (count > MaxListedSamples)
+            throw new ArgumentOutOfRangeException(nameof(count), count, $"count must be at most {MaxListedSamples:N0} for one list; SampleBatches streams larger draws in bounded memory.");
+        var samples = new List<GFlowNetSample>(Math.Max(count, 0));
+        foreach (var batch in SampleBatches(count, seed, mode, cancellationToken))
+        {
+            samples.AddRange(batch);
+            progress?.Report(samples.Count);
+        }
+        return samples;
+    }
+
+    /// <summary>Draws <paramref name="count"/> objects batch by batch (<see cref="SamplerSessionOptions.BatchSize"/> each, or
+    /// fewer for the whole-trajectory graph), so memory stays bounded by one batch whatever the count; the samples are the
+    /// same as <see cref="Sample"/>'s for the seed. Arguments are checked when called, not when enumerated.</summary>
+    /// <param name="count">The number of samples (at least 1).</param>
+    /// <param name="seed">The seed.</param>
+    /// <param name="mode">How to sample.</param>
+    /// <param name="cancellationToken">Stops between batches, and between steps of a host-driven batch.</param>
+    public IEnumerable<IReadOnlyList<GFlowNetSample>> SampleBatches(int count, long seed, SamplingMode mode = SamplingMode.Auto,
+        CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "count must be at least 1.");
@@ -126,34 +153,37 @@ public sealed class SamplerSession : IDisposable
         if (mode == SamplingMode.WholeTrajectory && _trajectories is null)
             throw new ArgumentException($"{Environment.Name} has no ONNX step graph, so whole-trajectory sampling is not available; use HostLoop or Auto.", nameof(mode));
         bool whole = Resolve(mode) == SamplingMode.WholeTrajectory;
-        int width = Environment.StateWidth;
-        var states = new int[count * width];
-        var logProbabilities = new double[count];
-        var lengths = new int[count];
         // The whole-trajectory graph takes all its uniforms up front ([steps, rows, actions] floats): keep that under
         // MaxNoiseValues by drawing smaller batches (samples do not depend on the batch size).
         int batchSize = whole
             ? (int)Math.Clamp(MaxNoiseValues / ((long)Environment.MaxTrajectoryLength * Environment.ActionCount), 1, _options.BatchSize)
             : _options.BatchSize;
+        return Batches(count, seed, whole, batchSize, cancellationToken);
+    }
+
+    private IEnumerable<IReadOnlyList<GFlowNetSample>> Batches(int count, long seed, bool whole, int batchSize, CancellationToken cancellationToken)
+    {
+        int width = Environment.StateWidth;
         for (int start = 0; start < count; start += batchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
             ObjectDisposedException.ThrowIf(_disposed != 0, this);
             int rows = Math.Min(batchSize, count - start);
-            var batchStates = states.AsSpan(start * width, rows * width);
-            if (whole) SampleWhole(start, rows, seed, batchStates, logProbabilities.AsSpan(start, rows), lengths.AsSpan(start, rows));
-            else HostDrivenSampler.Sample(this, start, rows, seed, batchStates, logProbabilities.AsSpan(start, rows), lengths.AsSpan(start, rows));
-            progress?.Report(start + rows);
+            var states = new int[checked(rows * width)];
+            var logProbabilities = new double[rows];
+            var lengths = new int[rows];
+            if (whole) SampleWhole(start, rows, seed, states, logProbabilities, lengths);
+            else HostDrivenSampler.Sample(this, start, rows, seed, states, logProbabilities, lengths, cancellationToken);
+            var logRewards = new double[rows];
+            Environment.LogReward(states, logRewards);
+            var samples = new GFlowNetSample[rows];
+            for (int i = 0; i < rows; i++)
+            {
+                var x = states.AsSpan(i * width, width);
+                samples[i] = new GFlowNetSample(x.ToArray(), Environment.Format(x), logProbabilities[i], logRewards[i], lengths[i]);
+            }
+            yield return samples;
         }
-        var logRewards = new double[count];
-        Environment.LogReward(states, logRewards);
-        var samples = new GFlowNetSample[count];
-        for (int i = 0; i < count; i++)
-        {
-            var x = states.AsSpan(i * width, width);
-            samples[i] = new GFlowNetSample(x.ToArray(), Environment.Format(x), logProbabilities[i], logRewards[i], lengths[i]);
-        }
-        return samples;
     }
 
     /// <summary>log π_F(a|s) of the model for a batch of states (<c>n · StateWidth</c> integers), <c>n · ActionCount</c>

@@ -9,8 +9,11 @@ public sealed class SamplerSessionOptions
     /// <summary>The CUDA device id. Default 0; at least 0.</summary>
     public int GpuDeviceId { get; set; }
 
-    /// <summary>The number of trajectories per ONNX Runtime call. Default 4096; at least 1.</summary>
+    /// <summary>The number of trajectories per ONNX Runtime call. Default 4096; 1 to <see cref="MaxBatchSize"/>.</summary>
     public int BatchSize { get; set; } = 4096;
+
+    /// <summary>The largest <see cref="BatchSize"/> (2^20): one batch's arrays (rows × actions) stay far from the array limit.</summary>
+    public const int MaxBatchSize = 1 << 20;
 
     /// <summary>ONNX Runtime's intra-op threads (0 = its default, one per core). Default 0; at least 0.</summary>
     public int Threads { get; set; }
@@ -23,7 +26,7 @@ public sealed class SamplerSessionOptions
     {
         if (!Enum.IsDefined(Device)) throw new ArgumentOutOfRangeException(nameof(Device), Device, "Device must be Auto, Cpu or Cuda.");
         if (GpuDeviceId < 0) throw new ArgumentOutOfRangeException(nameof(GpuDeviceId), GpuDeviceId, "GpuDeviceId must be at least 0.");
-        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 1.");
+        if (BatchSize is < 1 or > MaxBatchSize) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, $"BatchSize must be in 1..{MaxBatchSize}.");
         if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be at least 0.");
     }
 

@@ -103,6 +103,9 @@ public sealed class ExportAndSampleTests
         AssertUsageError(CliHarness.RunInProcess("sample", "--model", bad, "-n", "5", "--out", csv), "sample", $"'{bad}' is not a usable GFlowNetML sampler model: it is not a valid ONNX model");
         AssertUsageError(CliHarness.RunInProcess("sample", "--model", bad, "-n", "5", "--out", _root), "sample", $"--out '{_root}' is a folder");
         AssertUsageError(CliHarness.RunInProcess("sample", "--model", bad, "-n", "5", "--out", csv, "--temperature", "2"), "sample", "Unknown option --temperature for 'sample'");
+        AssertUsageError(CliHarness.RunInProcess("sample", "--model", bad, "-n", "5", "--out", bad), "sample", $"--out '{bad}' is the --model file; writing the samples there would destroy the model.");
+        Assert.AreEqual(5, File.ReadAllBytes(bad).Length, "the model file is untouched");
+        AssertUsageError(CliHarness.RunInProcess("sample", "--model", bad, "-n", "5", "--out", csv, "--batch-size", "2000000"), "sample", "--batch-size must be an integer in 1..1048576; got '2000000'");
         Assert.IsFalse(File.Exists(csv));
     }
 

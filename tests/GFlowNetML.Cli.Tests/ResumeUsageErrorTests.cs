@@ -75,6 +75,23 @@ public sealed class ResumeUsageErrorTests
     }
 
     [TestMethod]
+    [DataRow("\"Threads\": 1,", "\"Threads\": -3,", "run.json has Threads -3; it must be in 1..256 (as --threads).")]
+    [DataRow("\"Env\": \"hypergrid\"", "\"Env\": \"nope\"", "run.json does not describe a valid environment: --env must be one of: hypergrid, sequence, dag, bitseq; got 'nope'.")]
+    [DataRow("\"Height\": 4", "\"Height\": -4", "run.json does not describe a valid environment: --height must be an integer in 2..1048576; got '-4'.")]
+    public void AnEditedRunJsonIsValidatedLikeTheCommandLineBeforeAnythingNative(string field, string edited, string expected)
+    {
+        string dir = Path.Combine(_root, "run");
+        TinyRun(dir, checkpoints: true);
+        string path = Path.Combine(dir, "run.json"), text = File.ReadAllText(path);
+        Assert.Contains(field, text);
+        File.WriteAllText(path, text.Replace(field, edited, StringComparison.Ordinal)); // a thread count of -3 once aborted libtorch (exit 134)
+
+        var result = CliHarness.RunInProcess("train", "--resume", dir, "--iterations", "4");
+
+        AssertOneLine(result, $"gflownet train: --resume '{dir}': {expected}");
+    }
+
+    [TestMethod]
     public void ResumeRejectsZeroIterations()
     {
         string dir = Path.Combine(_root, "run");

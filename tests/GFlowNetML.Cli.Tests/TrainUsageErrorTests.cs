@@ -68,6 +68,8 @@ public sealed class TrainUsageErrorTests
     [DataRow("--epsilon-decay 2", "--epsilon-decay must be a number in [0, 1]; got '2'.")]
     [DataRow("--hidden-width 0", "--hidden-width must be an integer in 1..65536; got '0'.")]
     [DataRow("--method rl-u --epsilon-start 0.5", "--epsilon-start must be 0 for --method rl-u (policy-gradient methods sample strictly on-policy); got '0.5'.")]
+    [DataRow("--hidden-width 46340 --hidden-layers 2", "--hidden-layers 2 × --hidden-width 46340 would give the forward policy network 2,147,998,023 parameters on this environment; at most 268,435,456 are supported (lower --hidden-width or --hidden-layers).")]
+    [DataRow("--critic-width 65536 --critic-layers 64", "--critic-layers 64 × --critic-width 65536 would give the critic network 270,587,723,777 parameters on this environment; at most 268,435,456 are supported (lower --critic-width or --critic-layers).")]
     [DataRow("--ndim 64 --height 20000", "--ndim × --height must be at most 1048576 (the width of the K-hot encoding); got 64 × 20000.")]
     public void BadOptionExitsWithCode2AndOneLineNamingOptionAndAllowedValues(string overrides, string message)
     {

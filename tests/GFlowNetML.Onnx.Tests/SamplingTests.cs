@@ -166,6 +166,34 @@ public sealed class SamplingTests
     }
 
     [TestMethod]
+    public void SampleBatches_StreamTheSameSamplesInBatches_AndStopWhenCancelled()
+    {
+        using var session = CpuSession(TrainedPolicy.Small.Model, batchSize: 64);
+        foreach (var mode in new[] { SamplingMode.HostLoop, SamplingMode.WholeTrajectory })
+        {
+            var listed = session.Sample(300, seed: 4, mode);
+            var batches = session.SampleBatches(300, seed: 4, mode).ToList();
+            CollectionAssert.AreEqual(new[] { 64, 64, 64, 64, 44 }, batches.Select(b => b.Count).ToArray(), mode.ToString());
+            var streamed = batches.SelectMany(b => b).ToList();
+            for (int i = 0; i < 300; i++)
+            {
+                CollectionAssert.AreEqual(listed[i].State, streamed[i].State, $"{mode} sample {i}");
+                Assert.AreEqual(listed[i].LogProbability, streamed[i].LogProbability);
+                Assert.AreEqual(listed[i].LogReward, streamed[i].LogReward);
+            }
+        }
+        // A draw of 2^31 − 1 objects is enumerable in bounded memory: take two batches, then cancel.
+        using var cts = new CancellationTokenSource();
+        int seen = 0;
+        Assert.ThrowsExactly<OperationCanceledException>(() =>
+        {
+            foreach (var batch in session.SampleBatches(int.MaxValue, seed: 1, SamplingMode.HostLoop, cts.Token))
+                if ((seen += batch.Count) >= 128) cts.Cancel();
+        });
+        Assert.AreEqual(128, seen);
+    }
+
+    [TestMethod]
     public void BadArguments_AreRejected()
     {
         using var session = CpuSession(TrainedPolicy.Small.Model);
@@ -173,6 +201,10 @@ public sealed class SamplingTests
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => session.Sample(1, 1, (SamplingMode)9));
         Assert.ThrowsExactly<ArgumentException>(() => session.LogProbabilities([1, 2, 3]));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SamplerSession.Load(TrainedPolicy.Small.Model, new SamplerSessionOptions { BatchSize = 0 }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SamplerSession.Load(TrainedPolicy.Small.Model, new SamplerSessionOptions { BatchSize = SamplerSessionOptions.MaxBatchSize + 1 }));
+        // One list of more than 10^8 samples is refused before anything is allocated; SampleBatches streams such counts.
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => session.Sample(int.MaxValue, 1)).Message, "SampleBatches");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => session.SampleBatches(0, 1)); // checked when called, not when enumerated
         Assert.ThrowsExactly<ArgumentException>(() => SamplerModel.Create(new HyperGrid(2, 9), TrainedPolicy.Small.Exported.Policy));
         Assert.ThrowsExactly<ArgumentException>(() => new PolicyWeights([new DenseLayer(2, 3, new float[6], new float[3], LayerActivation.Relu)]));
         Assert.ThrowsExactly<ArgumentException>(() => new DenseLayer(2, 3, new float[5], new float[3], LayerActivation.Identity));

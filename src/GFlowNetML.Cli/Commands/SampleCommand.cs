@@ -50,10 +50,11 @@ internal static class SampleCommand
         };
         var options = new SamplerSessionOptions
         {
-            Device = device, GpuDeviceId = args.Int("gpu", 0, 0, 64), BatchSize = args.Int("batch-size", 4096, 1), Threads = args.Int("threads", 1, 0, 256),
+            Device = device, GpuDeviceId = args.Int("gpu", 0, 0, 64), BatchSize = args.Int("batch-size", 4096, 1, SamplerSessionOptions.MaxBatchSize), Threads = args.Int("threads", 1, 0, 256),
         };
         if (!File.Exists(model)) throw new UsageException($"--model '{model}' does not exist.");
         OutputFolder.EnsureFileWritable(outPath, "--out");
+        if (SamePath(outPath, model)) throw new UsageException($"--out '{outPath}' is the --model file; writing the samples there would destroy the model.");
         string? plotPath = args.Flag("plot") ? Plots.SamplePlots.PathFor(outPath) : null;
         if (plotPath is not null && (SamePath(plotPath, outPath) || SamePath(plotPath, model)))
             throw new UsageException($"--plot writes '{plotPath}', which is {(SamePath(plotPath, outPath) ? "--out" : "--model")}; give --out a name that does not end in .png.");
@@ -67,32 +68,51 @@ internal static class SampleCommand
                 throw new UsageException($"--mode whole is not available for {session.Environment.Name} (it has no ONNX step graph); use --mode host or auto.");
             var used = session.Resolve(mode) == SamplingMode.HostLoop ? "host-driven" : "whole-trajectory";
             var clock = Stopwatch.StartNew();
-            IReadOnlyList<GFlowNetSample> samples = null!;
-            if (console.Profile.Capabilities.Interactive && n >= 10_000)
-                console.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                    .Start(ctx =>
-                    {
-                        var task = ctx.AddTask("sampling", maxValue: n);
-                        samples = session.Sample(n, seed, mode, new SyncProgress<int>(done => task.Value = done), cancellationToken);
-                    });
-            else samples = session.Sample(n, seed, mode, null, cancellationToken);
+            var picture = plotPath is null ? null : new Plots.SamplePlots.Accumulator(session.Environment);
+            int written = 0;
+            // Streamed batch by batch: memory stays bounded by one batch whatever -n is, and an interrupted draw leaves the
+            // complete rows drawn so far.
+            void Draw(Action<int>? report)
+            {
+                using var writer = new StreamWriter(outPath, false, new UTF8Encoding(false));
+                writer.Write(CsvHeader);
+                foreach (var batch in session.SampleBatches(n, seed, mode, cancellationToken))
+                {
+                    foreach (var s in batch) writer.Write(CsvRow(s));
+                    picture?.Add(batch);
+                    written += batch.Count;
+                    report?.Invoke(written);
+                }
+            }
+            try
+            {
+                if (console.Profile.Capabilities.Interactive && n >= 10_000)
+                    console.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                        .Start(ctx =>
+                        {
+                            var task = ctx.AddTask("sampling", maxValue: n);
+                            Draw(done => task.Value = done);
+                        });
+                else Draw(null);
+            }
+            catch (OperationCanceledException)
+            {
+                console.WriteLine($"Interrupted after {written} of {n} samples; {outPath} holds those {written}.");
+                throw;
+            }
             double seconds = clock.Elapsed.TotalSeconds;
-            WriteCsv(outPath, samples);
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Sampled {n} objects from {session.Environment.Description} ({used}) on {(session.Device == SamplerDevice.Cuda ? "CUDA" : "CPU")} — {session.DeviceReason}"));
             console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{seconds:F2} s, {n / Math.Max(seconds, 1e-9):F0} samples/s; wrote {outPath}"));
-            if (plotPath is not null) console.WriteLine($"Wrote {Plots.SamplePlots.Write(plotPath, session.Environment, samples)}");
+            if (picture is not null) console.WriteLine($"Wrote {picture.Write(plotPath!)}");
         }
         return 0;
     }
 
     private static bool SamePath(string a, string b) => string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal);
 
-    private static void WriteCsv(string path, IReadOnlyList<GFlowNetSample> samples)
-    {
-        using var writer = new StreamWriter(path, false, new UTF8Encoding(false));
-        writer.Write("object,log_probability,log_reward\n");
-        foreach (var s in samples)
-            writer.Write(string.Create(CultureInfo.InvariantCulture, $"\"{s.Text.Replace("\"", "\"\"", StringComparison.Ordinal)}\",{s.LogProbability:R},{s.LogReward:R}\n"));
-    }
+    private const string CsvHeader = "object,log_probability,log_reward\n";
+
+    private static string CsvRow(GFlowNetSample s)
+        => string.Create(CultureInfo.InvariantCulture, $"\"{s.Text.Replace("\"", "\"\"", StringComparison.Ordinal)}\",{s.LogProbability:R},{s.LogReward:R}\n");
 }

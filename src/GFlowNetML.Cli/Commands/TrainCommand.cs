@@ -29,6 +29,7 @@ internal static class TrainCommand
         string outDir;
         int? extraIterations = null;
         using var folderLock = new RunLock();
+        GFlowNetML.Environments.GFlowNetEnvironment? env = null;
         if (resume is not null)
         {
             args.EnsureOnly(["resume", "iterations", "threads", "export", "plot"], "--resume");
@@ -44,20 +45,25 @@ internal static class TrainCommand
         {
             settings = TrainSettings.Parse(args);
             outDir = args.String("out") ?? throw new UsageException("--out is required: the folder metrics.json is written to.");
+            // Everything the command line implies is checked before the folder is made: a refused run leaves nothing.
+            if (settings.Trainer.CheckpointEvery > 0) settings.Trainer.CheckpointDirectory = Path.GetFullPath(outDir);
+            env = settings.CreateEnvironment();
+            InCliTerms(() => GFlowNetTrainer.CheckOptions(env, settings.Trainer));
             OutputFolder.EnsureWritable(outDir);
             folderLock.Acquire(outDir, "--out"); // before run.json is written: a running run's folder is never overwritten
-            if (settings.Trainer.CheckpointEvery > 0) settings.Trainer.CheckpointDirectory = Path.GetFullPath(outDir);
             settings.Save(outDir);
         }
 
         string? exportPath = args.String("export");
         if (exportPath is not null) OutputFolder.EnsureFileWritable(exportPath, "--export");
         TorchRuntime.Configure(settings.Threads);
-        var env = settings.CreateEnvironment();
+        env ??= settings.CreateEnvironment();
         settings.Trainer.Threads = settings.Threads;
-        using var trainer = resume is null
+        GFlowNetTrainer created = null!;
+        InCliTerms(() => created = resume is null
             ? new GFlowNetTrainer(env, settings.Trainer)
-            : GFlowNetTrainer.Resume(env, resume, extraIterations, threads: settings.Threads);
+            : GFlowNetTrainer.Resume(env, resume, extraIterations, threads: settings.Threads));
+        using var trainer = created;
         var options = trainer.Options;
         if (trainer.Iteration > options.Iterations)
             throw new UsageException($"--iterations must be at least the checkpoint's iteration ({trainer.Iteration}); got {options.Iterations}.");
@@ -105,6 +111,17 @@ internal static class TrainCommand
             return 130;
         }
         return 0;
+    }
+
+    /// <summary>Runs <paramref name="action"/>, turning the library's option errors into usage errors in the CLI's words (the
+    /// first line of the message, without the parameter name, properties written as options).</summary>
+    private static void InCliTerms(Action action)
+    {
+        try { action(); }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new UsageException(TrainSettings.InCliTerms(e.Message.Split('\n')[0].Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal)));
+        }
     }
 
     /// <summary>metrics.json of a run that failed: the evaluations so far, the status and what failed.</summary>

@@ -8,26 +8,60 @@ namespace GFlowNetML.Cli.Plots;
 /// model's target where the space is enumerable (<see cref="DistributionPlots"/>), else the histogram of their log R.</summary>
 internal static class SamplePlots
 {
+    /// <summary>The most samples the log-reward histogram keeps (the first ones drawn); frequencies over an enumerable
+    /// space count every sample in memory bounded by the space.</summary>
+    public const int MaxHistogramSamples = 1_000_000;
+
     /// <summary>Where the picture of a sample written to <paramref name="csvPath"/> goes: the same name with <c>.png</c>.</summary>
     public static string PathFor(string csvPath) => Path.ChangeExtension(csvPath, ".png");
 
-    /// <summary>Writes the picture of <paramref name="samples"/> drawn from <paramref name="environment"/> to
-    /// <paramref name="path"/>.</summary>
-    public static string Write(string path, GFlowNetEnvironment environment, IReadOnlyList<GFlowNetSample> samples)
+    /// <summary>Collects what the picture needs batch by batch, in memory bounded by the space (or by
+    /// <see cref="MaxHistogramSamples"/>), then writes it.</summary>
+    public sealed class Accumulator(GFlowNetEnvironment environment)
     {
-        if (StateSpace.TryEnumerate(environment) is { } space)
+        private readonly StateSpace? _space = StateSpace.TryEnumerate(environment);
+        private Dictionary<int, int>? _terminal;
+        private long[]? _counts;
+        private long _total;
+        private readonly List<int> _states = [];
+        private readonly List<double> _logRewards = [];
+
+        /// <summary>Adds one batch of samples.</summary>
+        public void Add(IReadOnlyList<GFlowNetSample> batch)
         {
-            var terminal = new Dictionary<int, int>(space.Terminals.Length);
-            for (int t = 0; t < space.Terminals.Length; t++) terminal[space.Terminals[t]] = t;
-            var frequency = new double[space.Terminals.Length];
-            foreach (var s in samples) frequency[terminal[space.IndexOf(s.State)]] += 1.0 / samples.Count;
-            return PlotCanvas.Save(path, DistributionPlots.AgainstTarget(space, frequency, $"empirical frequency ({samples.Count} samples)"));
+            if (_space is { } space)
+            {
+                if (_terminal is null)
+                {
+                    _terminal = new Dictionary<int, int>(space.Terminals.Length);
+                    for (int t = 0; t < space.Terminals.Length; t++) _terminal[space.Terminals[t]] = t;
+                    _counts = new long[space.Terminals.Length];
+                }
+                foreach (var s in batch) _counts![_terminal[space.IndexOf(s.State)]]++;
+                _total += batch.Count;
+                return;
+            }
+            foreach (var s in batch)
+            {
+                if (_logRewards.Count >= MaxHistogramSamples) break;
+                _states.AddRange(s.State);
+                _logRewards.Add(s.LogReward);
+            }
+            _total += batch.Count;
         }
-        int width = environment.StateWidth;
-        var states = new int[samples.Count * width];
-        for (int n = 0; n < samples.Count; n++) samples[n].State.CopyTo(states, n * width);
-        double[] logRewards = [.. samples.Select(s => s.LogReward)];
-        var metrics = SampledMetrics.Compute(environment, states, logRewards, Math.Min(SampledMetrics.DefaultTopK, samples.Count));
-        return PlotCanvas.Save(path, [DistributionPlots.RewardHistogram(logRewards, metrics, "samples")]);
+
+        /// <summary>Writes the picture to <paramref name="path"/>; returns the path.</summary>
+        public string Write(string path)
+        {
+            if (_space is { } space)
+            {
+                double[] frequency = [.. (_counts ?? new long[space.Terminals.Length]).Select(c => (double)c / Math.Max(_total, 1))];
+                return PlotCanvas.Save(path, DistributionPlots.AgainstTarget(space, frequency, $"empirical frequency ({_total} samples)"));
+            }
+            double[] logRewards = [.. _logRewards];
+            var metrics = SampledMetrics.Compute(environment, [.. _states], logRewards, Math.Min(SampledMetrics.DefaultTopK, logRewards.Length));
+            string what = _total > logRewards.Length ? $"first samples of {_total}" : "samples";
+            return PlotCanvas.Save(path, [DistributionPlots.RewardHistogram(logRewards, metrics, what)]);
+        }
     }
 }

@@ -19,22 +19,43 @@ internal sealed class Mlp : IDisposable
     private readonly List<Tensor> _parameters = [];
     private readonly List<Tensor> _transposedWeights = [];
 
+    /// <summary>The most parameters one network may have (2^28: 1 GiB of floats, and Adam keeps two more copies).</summary>
+    public const long MaxParameters = 1L << 28;
+
+    /// <summary>The parameter count of an MLP of these sizes (weights and biases), computed without allocating; saturates at
+    /// <see cref="long.MaxValue"/> instead of overflowing.</summary>
+    public static long CountParameters(int inputs, int hiddenLayers, int hiddenWidth, int outputs)
+    {
+        try
+        {
+            checked
+            {
+                if (hiddenLayers <= 0) return (long)outputs * (inputs + 1L);
+                return hiddenWidth * (inputs + 1L) + (hiddenLayers - 1L) * hiddenWidth * (hiddenWidth + 1L) + outputs * (hiddenWidth + 1L);
+            }
+        }
+        catch (OverflowException) { return long.MaxValue; }
+    }
+
     public Mlp(int inputs, int hiddenLayers, int hiddenWidth, int outputs, GFlowNetRandom random)
     {
         Native.TorchNative.EnsureLoaded();
         if (inputs < 1) throw new ArgumentOutOfRangeException(nameof(inputs), inputs, "An MLP needs at least one input.");
         if (hiddenLayers < 0) throw new ArgumentOutOfRangeException(nameof(hiddenLayers), hiddenLayers, "The number of hidden layers must be at least 0.");
         if (hiddenLayers > 0 && hiddenWidth < 1) throw new ArgumentOutOfRangeException(nameof(hiddenWidth), hiddenWidth, "The hidden width must be at least 1.");
+        if (CountParameters(inputs, hiddenLayers, hiddenWidth, outputs) is var planned and > MaxParameters)
+            throw new ArgumentOutOfRangeException(nameof(hiddenWidth), hiddenWidth,
+                $"An MLP of {hiddenLayers} hidden layers of width {hiddenWidth} on {inputs} inputs and {outputs} outputs would have {planned:N0} parameters; at most {MaxParameters:N0} are supported.");
         Sizes = [inputs, .. Enumerable.Repeat(hiddenWidth, hiddenLayers), outputs];
         long count = 0;
         for (int l = 0; l + 1 < Sizes.Length; l++) count += (long)Sizes[l + 1] * (Sizes[l] + 1);
         var values = new float[count];
-        int offset = 0;
+        long offset = 0;
         for (int l = 0; l + 1 < Sizes.Length; l++)
         {
             int fanIn = Sizes[l], fanOut = Sizes[l + 1];
             double bound = 1.0 / Math.Sqrt(fanIn);
-            for (int i = 0; i < fanOut * (fanIn + 1); i++) values[offset++] = (float)((2 * random.NextDouble() - 1) * bound);
+            for (long i = 0; i < (long)fanOut * (fanIn + 1); i++) values[offset++] = (float)((2 * random.NextDouble() - 1) * bound);
         }
         // A scope for the narrow() temporaries below: nothing else references them during the native view()/t() calls,
         // so without it a collection could finalize one there (a segmentation fault in at::native::view).

@@ -50,7 +50,7 @@ public sealed class GFlowNetTrainer : IDisposable
         _env = environment ?? throw new ArgumentNullException(nameof(environment));
         ArgumentNullException.ThrowIfNull(options);
         Native.TorchNative.EnsureLoaded();
-        options.Validate();
+        CheckOptions(environment, options);
         _options = options.Clone();
         var master = new GFlowNetRandom(_options.Seed);
         var initRandom = new GFlowNetRandom(master.NextSeed());
@@ -75,6 +75,25 @@ public sealed class GFlowNetTrainer : IDisposable
         };
         _epsilon = _options.EpsilonStart;
         _space = StateSpace.TryEnumerate(_env);
+    }
+
+    /// <summary>Checks <paramref name="options"/> for <paramref name="environment"/> without building anything: every option's
+    /// range, and the networks' sizes (at most <see cref="Mlp.MaxParameters"/> parameters each).</summary>
+    internal static void CheckOptions(GFlowNetEnvironment environment, GFlowNetTrainerOptions options)
+    {
+        options.Validate();
+        CheckNetworkSize("the forward policy network", environment.EncodingWidth, options.PolicyHiddenLayers, options.PolicyHiddenWidth, environment.ActionCount,
+            nameof(GFlowNetTrainerOptions.PolicyHiddenLayers), nameof(GFlowNetTrainerOptions.PolicyHiddenWidth));
+        CheckNetworkSize("the critic network", environment.EncodingWidth, options.CriticHiddenLayers, options.CriticHiddenWidth, 1,
+            nameof(GFlowNetTrainerOptions.CriticHiddenLayers), nameof(GFlowNetTrainerOptions.CriticHiddenWidth));
+    }
+
+    private static void CheckNetworkSize(string network, int inputs, int layers, int width, int outputs, string layersOption, string widthOption)
+    {
+        long count = Mlp.CountParameters(inputs, layers, width, outputs);
+        if (count > Mlp.MaxParameters)
+            throw new ArgumentOutOfRangeException(widthOption, width, FormattableString.Invariant(
+                $"{layersOption} {layers} × {widthOption} {width} would give {network} {(count == long.MaxValue ? "more than 9.2E+18" : count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture))} parameters on this environment; at most {Mlp.MaxParameters:N0} are supported (lower {widthOption} or {layersOption})."));
     }
 
     /// <summary>Creates a trainer that continues the run saved in <paramref name="checkpointDirectory"/>, with the
