@@ -52,7 +52,7 @@ internal sealed class TrainSettings
     }
 
     /// <summary>The options of <c>train</c> that take no value.</summary>
-    public static readonly IReadOnlySet<string> FlagNames = new HashSet<string> { "learn-backward", "plot" };
+    public static readonly IReadOnlySet<string> FlagNames = new HashSet<string> { "learn-backward", "plot", "force" };
 
     public static TrainSettings Parse(ArgumentReader a)
     {

@@ -14,12 +14,13 @@ internal static class TrainCommand
                        [--epsilon-start 0] [--epsilon-end 0] [--epsilon-decay 0.99] [--hidden-layers 4] [--hidden-width 256]
                        [--critic-layers 2] [--critic-width 256] [--log-reward-clamp -12] [--learn-backward]
                        [--backward-lambda 1] [--subtb-lambda 0.9] [--delta 0.01] [--cg-iterations 10] [--line-search-steps 20]
-                       [--export model.onnx] [--plot]
+                       [--export model.onnx] [--plot] [--force]
         {EnvironmentSettings.Help}
         gflownet train --resume DIR [--iterations N] [--threads T] [--export model.onnx] [--plot]
           --plot writes curves.png (evaluations and training loss) and distribution.png next to metrics.json: learned
           against target (heat maps for a 2-D hyper-grid, edge marginals for dag, else a rank plot and a scatter), or the
           evaluation samples' log-reward histogram where the space is too large to enumerate
+          --force replaces the run already in --out (refused otherwise: continue it with --resume)
         """;
 
     public static int Run(ArgumentReader args, IAnsiConsole console, CancellationToken cancellationToken)
@@ -51,6 +52,7 @@ internal static class TrainCommand
             InCliTerms(() => GFlowNetTrainer.CheckOptions(env, settings.Trainer));
             OutputFolder.EnsureWritable(outDir);
             folderLock.Acquire(outDir, "--out"); // before run.json is written: a running run's folder is never overwritten
+            ClaimFolder(outDir, args.Flag("force"));
             settings.Save(outDir);
         }
 
@@ -65,6 +67,9 @@ internal static class TrainCommand
             : GFlowNetTrainer.Resume(env, resume, extraIterations, threads: settings.Threads));
         using var trainer = created;
         var options = trainer.Options;
+        if (resume is not null && (options.Method != settings.Trainer.Method || options.Seed != settings.Trainer.Seed))
+            throw new UsageException($"--resume '{resume}' mixes two runs: {TrainSettings.FileName} describes {settings.Trainer.Method.ToVariantName(settings.Trainer.LearnBackwardPolicy)} seed {settings.Trainer.Seed}, "
+                + $"but {Torch.Checkpoints.TrainingCheckpoint.FileName} holds {options.Method.ToVariantName(options.LearnBackwardPolicy)} seed {options.Seed}; start again into a fresh folder (or with --force).");
         if (trainer.Iteration > options.Iterations)
             throw new UsageException($"--iterations must be at least the checkpoint's iteration ({trainer.Iteration}); got {options.Iterations}.");
         string guide = trainer.Guide is null ? "" : $" (guide {trainer.Guide.Name})";
@@ -111,6 +116,25 @@ internal static class TrainCommand
             return 130;
         }
         return 0;
+    }
+
+    /// <summary>The files a run leaves in its folder: another run's are refused, or removed with <c>--force</c>.</summary>
+    private static readonly string[] RunFiles =
+    [
+        TrainSettings.FileName, MetricsFile.FileName, Torch.Checkpoints.TrainingCheckpoint.FileName,
+        Plots.TrainingPlots.CurvesFile, Plots.TrainingPlots.DistributionFile,
+    ];
+
+    /// <summary>Makes <paramref name="outDir"/> this run's: a folder holding another run is refused (its checkpoint would
+    /// otherwise stay beside this run's run.json, and --resume would continue the wrong run) unless <paramref name="force"/>,
+    /// which removes that run's files first.</summary>
+    private static void ClaimFolder(string outDir, bool force)
+    {
+        var found = RunFiles.Where(f => File.Exists(Path.Combine(outDir, f))).ToList();
+        if (found.Count == 0) return;
+        if (!force)
+            throw new UsageException($"--out '{outDir}' holds another run ({string.Join(", ", found)}); continue it with --resume '{outDir}', replace it with --force, or choose another folder.");
+        foreach (var f in found.Concat(found.Select(f => f + ".tmp"))) File.Delete(Path.Combine(outDir, f));
     }
 
     /// <summary>Runs <paramref name="action"/>, turning the library's option errors into usage errors in the CLI's words (the
