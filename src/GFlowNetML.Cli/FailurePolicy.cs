@@ -49,7 +49,20 @@ internal static class FailurePolicy
         return code;
     }
 
-    /// <summary>A message on one line: ArgumentOutOfRangeException puts "Actual value was …" on a line of its own.</summary>
+    /// <summary>A message on one line (ArgumentOutOfRangeException puts "Actual value was …" on a line of its own), with
+    /// every other control character escaped as <c>\uXXXX</c>: a message echoes user data (an option's value, a CSV field),
+    /// and an escape sequence or carriage return in it must not reach the terminal.</summary>
     public static string OneLine(string message)
-        => string.Join(" ", message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+        => EscapeControl(string.Join(" ", message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)));
+
+    /// <summary><paramref name="text"/> with control characters (C0, DEL, C1) written as <c>\uXXXX</c>.</summary>
+    public static string EscapeControl(string text)
+    {
+        if (!text.Any(char.IsControl)) return text;
+        var b = new System.Text.StringBuilder(text.Length + 16);
+        foreach (char c in text)
+            if (char.IsControl(c)) b.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
+            else b.Append(c);
+        return b.ToString();
+    }
 }

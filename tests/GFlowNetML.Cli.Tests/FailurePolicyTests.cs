@@ -29,6 +29,17 @@ public sealed class FailurePolicyTests
     }
 
     [TestMethod]
+    public void ControlCharactersInEchoedValuesAreEscaped()
+    {
+        var result = CliHarness.RunInProcess("train", "--env", "hypergrid", "--height", "\u001b[2J\r8\t", "--out", "unused");
+
+        Assert.AreEqual(2, result.ExitCode, result.ToString());
+        Assert.HasCount(1, result.ErrorLines, result.ToString());
+        Assert.AreEqual("gflownet train: --height must be an integer in 2..1048576; got '\\u001b[2J\\u000d8\\u0009'.", result.ErrorLines[0]);
+        Assert.IsFalse(result.StdErr.Contains('\u001b'), "no escape character reaches the terminal");
+    }
+
+    [TestMethod]
     public void VerbosePrintsTheStackTraceAfterTheSameLine()
     {
         var plain = CliHarness.RunInProcess("train", "--env", "hypergrid", "--height", "1", "--out", "unused");
