@@ -23,7 +23,7 @@ internal static class CommandEnvironments
         else
         {
             if (!File.Exists(s.Rewards)) throw new UsageException($"--rewards '{s.Rewards}' does not exist.");
-            table = SequenceRewardTable.ReadCsv(s.Rewards, s.Tokens, options);
+            table = SequenceRewardTable.ReadCsvNaming(s.Rewards, s.Tokens, options, "--r-min");
             if (table.Length != s.Length)
                 throw new UsageException($"--length is {s.Length}, but the sequences of --rewards '{s.Rewards}' have length {table.Length}; pass --length {table.Length}.");
         }

@@ -18,9 +18,12 @@ namespace GFlowNetML.Rewards;
 /// (scores = sigmoid(3y) of the raw values), <see cref="SequenceTableOptions.Qm9"/> (K = 11, L = 5) or
 /// <see cref="SequenceTableOptions.Seh"/> (K = 18, L = 6). From the command line: <c>gflownet train --env sequence
 /// --rewards tfbind8.csv</c>.</para>
-/// <para><b>Checks.</b> NaN, negative and infinite scores, sequences of the wrong length or with characters outside the
-/// alphabet, duplicates and missing sequences are rejected with a message naming the row (the line, for a file) and the
-/// sequence; so is a score that becomes a zero reward (y = 0 with R_min = 0).</para>
+/// <para><b>Scores.</b> Any finite score is accepted when the transform defines its reward: with R_min &gt; 0 the clamp
+/// comes first, so negative and zero scores get the reward of R_min (QM9's table has 607 negative scores). With
+/// R_min = 0 a score y ≤ 0 has no positive reward and is rejected, naming <see cref="SequenceTableOptions.MinimumScore"/>.</para>
+/// <para><b>Checks.</b> NaN and infinite scores, scores ≤ 0 with R_min = 0, sequences of the wrong length or with
+/// characters outside the alphabet, duplicates and missing sequences are rejected with a message naming the row (the line,
+/// for a file) and the sequence.</para>
 /// </remarks>
 public sealed partial class SequenceRewardTable : SequenceReward
 {
@@ -35,7 +38,7 @@ public sealed partial class SequenceRewardTable : SequenceReward
 
     /// <summary>A table from (text, score) pairs, e.g. from an ML.NET text column and a score column.</summary>
     /// <param name="tokens">The number of tokens K; the alphabet (the options' or the default) must have K characters.</param>
-    /// <param name="rows">Every sequence of the space once, spelled with the alphabet, with its score (finite, ≥ 0);
+    /// <param name="rows">Every sequence of the space once, spelled with the alphabet, with its score (finite; &gt; 0 when R_min = 0);
     /// the length L is that of the first sequence.</param>
     /// <param name="options">The transform and modes; <c>null</c> for the defaults (TFBind8's).</param>
     /// <exception cref="ArgumentException">A row is bad or the rows do not cover the space; the message names the row (0-based) and the sequence.</exception>
@@ -47,7 +50,7 @@ public sealed partial class SequenceRewardTable : SequenceReward
     /// <summary>A table from (token indices, score) pairs.</summary>
     /// <param name="tokens">The number of tokens K.</param>
     /// <param name="length">The sequence length L.</param>
-    /// <param name="rows">Every sequence of {0..K−1}^L once, with its score (finite, ≥ 0).</param>
+    /// <param name="rows">Every sequence of {0..K−1}^L once, with its score (finite; &gt; 0 when R_min = 0).</param>
     /// <param name="options">The transform and modes; <c>null</c> for the defaults (TFBind8's).</param>
     /// <exception cref="ArgumentException">A row is bad or the rows do not cover the space; the message names the row (0-based) and the sequence.</exception>
     public SequenceRewardTable(int tokens, int length, IEnumerable<(int[] Sequence, double Score)> rows, SequenceTableOptions? options = null)
@@ -62,20 +65,14 @@ public sealed partial class SequenceRewardTable : SequenceReward
         _source = source;
         Options = options;
         int count = _scores.Length;
-        var sequence = new int[Length];
 
         // y′ = max(y, R_min)^α, R = MaxReward · y′ / max y′, in log space: log R = log MaxReward + α (log ỹ − log max ỹ).
         _logRewards = new double[count];
         double logMax = double.NegativeInfinity;
+        // The collector has refused y ≤ 0 when R_min = 0, so every clamped score is > 0.
         for (int i = 0; i < count; i++)
         {
-            double clipped = Math.Max(_scores[i], options.MinimumScore);
-            if (clipped <= 0)
-            {
-                SequenceText.FromIndex(i, Tokens, sequence);
-                throw new ArgumentException($"The score of {Format(sequence)} is 0 and MinimumScore (R_min) is 0, so its reward after the transform max(y, R_min)^α is 0; set MinimumScore above 0 (the paper uses 1e-3) or remove zero scores.", nameof(options));
-            }
-            _logRewards[i] = Math.Log(clipped);
+            _logRewards[i] = Math.Log(Math.Max(_scores[i], options.MinimumScore));
             logMax = Math.Max(logMax, _logRewards[i]);
         }
         double logMaxReward = Math.Log(options.MaxReward);
@@ -104,7 +101,7 @@ public sealed partial class SequenceRewardTable : SequenceReward
     /// as a base-K number with position 0 most significant, equal i (so <c>AAAA, AAAC, AAAG, …</c> for <c>ACGT</c>).</summary>
     /// <param name="tokens">The number of tokens K.</param>
     /// <param name="length">The sequence length L.</param>
-    /// <param name="scores">K^L scores (finite, ≥ 0).</param>
+    /// <param name="scores">K^L scores (finite; &gt; 0 when R_min = 0).</param>
     /// <param name="options">The transform and modes; <c>null</c> for the defaults (TFBind8's).</param>
     public static SequenceRewardTable FromScores(int tokens, int length, ReadOnlySpan<double> scores, SequenceTableOptions? options = null)
         => FromScoresOf(tokens, length, scores, options, null);
@@ -207,7 +204,7 @@ public sealed partial class SequenceRewardTable : SequenceReward
         if (tokens < 1) throw new ArgumentOutOfRangeException(nameof(tokens), tokens, "tokens must be at least 1.");
         if (length < 1) throw new ArgumentOutOfRangeException(nameof(length), length, "length must be at least 1.");
         string alphabet = SequenceText.Resolve(options.Alphabet, tokens, nameof(options.Alphabet));
-        return new SequenceScoreCollector(tokens, length, alphabet, where, error);
+        return new SequenceScoreCollector(tokens, length, alphabet, options.MinimumScore, nameof(options.MinimumScore), where, error);
     }
 
     private static SequenceScoreCollector CollectTokens(int tokens, int length, IEnumerable<(int[] Sequence, double Score)> rows, SequenceTableOptions options)

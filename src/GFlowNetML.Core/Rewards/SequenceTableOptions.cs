@@ -14,7 +14,9 @@ public sealed record SequenceTableOptions
     /// <summary>The exponent α (finite, &gt; 0). Default 3 (TFBind8, PHO4; QM9 uses 5, sEH 6).</summary>
     public double Alpha { get; init; } = 3;
 
-    /// <summary>The floor R_min applied to scores before the exponent (finite, ≥ 0). Default 1e-3 (TFBind8, QM9, sEH; PHO4 uses 0).</summary>
+    /// <summary>The floor R_min applied to scores before the exponent (finite, ≥ 0). Default 1e-3 (TFBind8, QM9, sEH; PHO4 uses 0).
+    /// Above 0 it makes every finite score valid, negative ones included (they get R_min's reward); at 0 every score must be
+    /// above 0.</summary>
     public double MinimumScore { get; init; } = 1e-3;
 
     /// <summary>The largest reward after rescaling (finite, &gt; 0). Default 10.</summary>
