@@ -18,14 +18,50 @@ public sealed class EnvironmentOptionTests
     [TestCleanup]
     public void DeleteDir() => CliHarness.DeleteQuietly(_dir);
 
-    private JsonObject Train(params string[] args)
+    private JsonObject Train(params string[] args) => TrainWithOutput(args).Metrics;
+
+    private (JsonObject Metrics, string StdOut) TrainWithOutput(params string[] args)
     {
         string outDir = Path.Combine(_dir, "run");
         var result = CliHarness.RunInProcess(["train", .. args, "--iterations", "4", "--batch-size", "8", "--eval-every", "2",
             "--out", outDir, .. CliHarness.SmallNetworks]);
         Assert.AreEqual(0, result.ExitCode, result.ToString());
         Assert.AreEqual("", result.StdErr);
-        return Metrics.Read(outDir);
+        return (Metrics.Read(outDir), result.StdOut);
+    }
+
+    [TestMethod]
+    [DataRow("--env hypergrid", " of 4")]                                           // the 2² band cells of the 8×8 grid
+    [DataRow("--env sequence --tokens 2 --length 4 --mode-fraction 0.25", " of 4")]  // ⌈0.25 · 16⌉ sequences
+    [DataRow("--env bitseq --bits 24 --word 4 --codebook 8", "")]                   // sampled: the total is unknown
+    public void ModesFoundAreReportedWithTheirTotalWhereItIsKnown(string env, string total)
+    {
+        var (metrics, stdout) = TrainWithOutput(env.Split(' '));
+        long found = (long)metrics["final"]!["modesFound"]!;
+        StringAssert.Matches(stdout, new System.Text.RegularExpressions.Regex($@"│ modes found\s+│\s+{found}{total} │"), stdout);
+    }
+
+    [TestMethod]
+    public void SmallBitSequencesCountTheirModesOverTheEnumeratedSpace()
+    {
+        // The CLI's bitseq task with its seeded codebook; its modes are the 8-bit strings within ⌊8/5⌋ = 1 bit of a code.
+        var env = new Environments.BitSequence(8, 2, 4, 1, 0);
+        Assert.IsNull(env.TotalModes, "the environment does not know its total");
+        int modes = 0;
+        for (int x = 0; x < 256; x++)
+            if (env.IsMode([x >> 6, (x >> 4) & 3, (x >> 2) & 3, x & 3])) modes++;
+        Assert.IsTrue(modes > 0);
+        var (metrics, stdout) = TrainWithOutput("--env", "bitseq", "--bits", "8", "--word", "2", "--codebook", "4");
+        long found = (long)metrics["final"]!["modesFound"]!;
+        StringAssert.Matches(stdout, new System.Text.RegularExpressions.Regex($@"│ modes found\s+│\s+{found} of {modes} │"), stdout);
+    }
+
+    [TestMethod]
+    public void TheDagTaskHasNoModesAndPrintsNoModesFound()
+    {
+        var (_, stdout) = TrainWithOutput("--env", "dag", "--nodes", "3", "--edges", "1.5", "--samples", "30");
+        StringAssert.Contains(stdout, "│ exact total variation");
+        Assert.IsFalse(stdout.Contains("modes", StringComparison.Ordinal), stdout);
     }
 
     [TestMethod]
