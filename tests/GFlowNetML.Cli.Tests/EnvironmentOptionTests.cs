@@ -110,18 +110,64 @@ public sealed class EnvironmentOptionTests
         Assert.AreEqual($"gflownet train: --env sequence: line 2 of {csv}: the score of 00 is -0.25, which is negative, and R_min is 0 (--r-min 0), so the transform max(y, R_min)^α would raise a negative number to a power; set --r-min above 0 (the paper uses 1e-3) to clamp low and negative scores to R_min before the power, or remove scores ≤ 0 from the table.", result.StdErr.Trim());
     }
 
-    /// <summary>The paper's QM9 oracle table as the shared data folder holds it, raw (607 negative scores).</summary>
-    private static string RawQm9Csv => Path.GetFullPath(Path.Combine(CliHarness.RepositoryRoot, "..", "shared", "data", "qm9str.csv"));
+    /// <summary>The paper's QM9 oracle table, raw (607 negative scores), as a CSV file: the project's shipped copy
+    /// (src/GFlowNetML.Core/Data/qm9str.csv.gz, whose SHA-256 a core test checks) decompressed into the test folder.</summary>
+    private string RawQm9Csv()
+    {
+        string csv = Path.Combine(_dir, "qm9str.csv");
+        using var gz = File.OpenRead(Path.Combine(CliHarness.RepositoryRoot, "src", "GFlowNetML.Core", "Data", "qm9str.csv.gz"));
+        using var gzip = new System.IO.Compression.GZipStream(gz, System.IO.Compression.CompressionMode.Decompress);
+        using var file = File.Create(csv);
+        gzip.CopyTo(file);
+        return csv;
+    }
 
     [TestMethod]
     public void TheRawQm9TableLoadsThroughRewardsWithThePapersLogPartition()
     {
-        Assert.IsTrue(File.Exists(RawQm9Csv), $"{RawQm9Csv} is missing");
-        var metrics = Train("--env", "sequence", "--tokens", "11", "--length", "5", "--rewards", RawQm9Csv, "--alphabet", "0123456789a",
+        var metrics = Train("--env", "sequence", "--tokens", "11", "--length", "5", "--rewards", RawQm9Csv(), "--alphabet", "0123456789a",
             "--alpha", "5", "--r-min", "0.001");
-        // log Σ_x max(y, 1e-3)^5 rescaled to max R = 10, in double precision (the data README's reference value).
+        // log Σ_x max(y, 1e-3)^5 rescaled to max R = 10, in double precision (the data's provenance note's reference value).
         Assert.AreEqual(9.6241168816014, Metrics.Number(metrics["final"]!["trueLogZ"], "final.trueLogZ"), 1e-6);
         Assert.AreEqual("exact", (string?)metrics["evaluation"]);
+    }
+
+    [TestMethod]
+    public void Qm9IsABuiltInTaskWithThePapersSettings()
+    {
+        var (metrics, stdout) = TrainWithOutput("--env", "qm9");
+        Assert.AreEqual(9.6241168816014, Metrics.Number(metrics["final"]!["trueLogZ"], "final.trueLogZ"), 1e-6);
+        StringAssert.StartsWith((string?)metrics["environment"], "sequence(tokens=11, length=5, action-model=write-any-blank, reward=qm9(tokens=11, length=5, hash=");
+        StringAssert.Contains((string?)metrics["environment"], "alpha=5, r-min=0.001, max-reward=10, mode-fraction=0.005, mode-count=805, alphabet=0123456789a)");
+        long found = (long)metrics["final"]!["modesFound"]!;
+        StringAssert.Matches(stdout, new System.Text.RegularExpressions.Regex($@"│ modes found\s+│\s+{found} of 805 │"), stdout);
+
+        // The same table read from its raw CSV with --mode-count 805 is the same task.
+        var raw = Train("--env", "sequence", "--tokens", "11", "--length", "5", "--rewards", RawQm9Csv(), "--alphabet", "0123456789a",
+            "--alpha", "5", "--r-min", "0.001", "--mode-count", "805");
+        Assert.AreEqual((double)metrics["final"]!["exactTotalVariation"]!, (double)raw["final"]!["exactTotalVariation"]!, 1e-12, "same seed, same task");
+    }
+
+    [TestMethod]
+    public void Qm9SamplesCarryTheirBlocksSmiles()
+    {
+        string run = Path.Combine(_dir, "qm9"), model = Path.Combine(_dir, "qm9.onnx"), csv = Path.Combine(_dir, "samples.csv");
+        var train = CliHarness.RunInProcess(["train", "--env", "qm9", "--iterations", "2", "--batch-size", "8", "--eval-every", "2",
+            "--out", run, "--export", model, .. CliHarness.SmallNetworks]);
+        Assert.AreEqual(0, train.ExitCode, train.ToString());
+        var sample = CliHarness.RunInProcess("sample", "--model", model, "-n", "50", "--out", csv, "--device", "cpu");
+        Assert.AreEqual(0, sample.ExitCode, sample.ToString());
+        string[] lines = File.ReadAllLines(csv);
+        Assert.AreEqual("object,log_probability,log_reward,blocks", lines[0]);
+        Assert.AreEqual(51, lines.Length);
+        string[] smiles = ["C", "O", "N", "C-F", "C=O", "C=C", "C#C", "c1ccccc1", "C1CCCCC1", "C1CCNC1", "CCC"];
+        foreach (string line in lines.Skip(1))
+        {
+            string[] fields = line.Split(',');
+            string sequence = fields[0].Trim('"');
+            Assert.AreEqual(5, sequence.Length, line);
+            Assert.AreEqual(string.Join(' ', sequence.Select(c => smiles["0123456789a".IndexOf(c)])), fields[3].Trim('"'), line);
+        }
     }
 
     [TestMethod]
@@ -212,6 +258,9 @@ public sealed class EnvironmentOptionTests
 
     [TestMethod]
     [DataRow("--env dag --height 4", "--height is an option of --env hypergrid; it does not apply to --env dag")]
+    [DataRow("--env qm9 --tokens 4", "--tokens is an option of --env sequence; it does not apply to --env qm9 (whose options are: --action-model, --alpha, --r-min, --max-reward).")]
+    [DataRow("--env qm9 --r-min 0", "--env qm9: line 5891 of the shipped QM9 table (qm9str.csv.gz): the score of 04474 is -0.08382207900285721, which is negative, and R_min is 0 (--r-min 0), so the transform max(y, R_min)^α would raise a negative number to a power; set --r-min above 0")]
+    [DataRow("--env nope", "--env must be one of: hypergrid, sequence, qm9, dag, bitseq; got 'nope'.")]
     [DataRow("--env sequence --action-model insert", "--action-model must be one of: write-any-blank, append, prepend-or-append; got 'insert'.")]
     [DataRow("--env sequence --rewards /nonexistent/scores.csv", "--rewards '/nonexistent/scores.csv' does not exist.")]
     [DataRow("--env dag --data /nonexistent/data.csv", "--data '/nonexistent/data.csv' does not exist.")]

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using GFlowNetML.Environments;
 using GFlowNetML.Onnx;
+using GFlowNetML.Rewards;
 using Spectre.Console;
 
 namespace GFlowNetML.Cli.Commands;
@@ -12,7 +14,8 @@ internal static class SampleCommand
     public const string Help = """
         gflownet sample --model model.onnx -n N --out samples.csv [--seed 0] [--device auto|cpu|cuda] [--gpu 0]
                         [--mode auto|whole|host] [--batch-size 4096] [--threads 1]
-        Draws N objects (one CSV row each: object,log_probability,log_reward). --mode whole runs each batch's whole
+        Draws N objects (one CSV row each: object,log_probability,log_reward; for a sequence task whose tokens have names,
+        QM9's building blocks, a fourth column blocks with their SMILES). --mode whole runs each batch's whole
         trajectory loop inside ONNX Runtime (built-in environments), host steps the environment on the host and calls the
         policy once per step. The same seed gives the same samples on any batch size. --threads 0 lets ONNX Runtime
         use one thread per core.
@@ -70,7 +73,7 @@ internal static class SampleCommand
                     });
             else samples = session.Sample(n, seed, mode, null, cancellationToken);
             double seconds = clock.Elapsed.TotalSeconds;
-            WriteCsv(outPath, samples);
+            WriteCsv(outPath, samples, (session.Environment as SequenceEnvironment)?.Reward is { TokenNames: not null } named ? named : null);
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Sampled {n} objects from {session.Environment.Description} ({used}) on {(session.Device == SamplerDevice.Cuda ? "CUDA" : "CPU")} — {session.DeviceReason}"));
             console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{seconds:F2} s, {n / Math.Max(seconds, 1e-9):F0} samples/s; wrote {outPath}"));
@@ -78,11 +81,19 @@ internal static class SampleCommand
         return 0;
     }
 
-    private static void WriteCsv(string path, IReadOnlyList<GFlowNetSample> samples)
+    /// <summary>One row per sample; with <paramref name="named"/> (a reward with token names) a <c>blocks</c> column
+    /// holds each sequence as its tokens' names (QM9: the blocks' SMILES, space-separated).</summary>
+    private static void WriteCsv(string path, IReadOnlyList<GFlowNetSample> samples, SequenceReward? named)
     {
         using var writer = new StreamWriter(path, false, new UTF8Encoding(false));
-        writer.Write("object,log_probability,log_reward\n");
+        writer.Write(named is null ? "object,log_probability,log_reward\n" : "object,log_probability,log_reward,blocks\n");
         foreach (var s in samples)
-            writer.Write(string.Create(CultureInfo.InvariantCulture, $"\"{s.Text.Replace("\"", "\"\"", StringComparison.Ordinal)}\",{s.LogProbability:R},{s.LogReward:R}\n"));
+        {
+            writer.Write(string.Create(CultureInfo.InvariantCulture, $"{Quoted(s.Text)},{s.LogProbability:R},{s.LogReward:R}"));
+            if (named is not null) writer.Write("," + Quoted(named.FormatNames(s.State)!));
+            writer.Write('\n');
+        }
     }
+
+    private static string Quoted(string text) => "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 }

@@ -79,8 +79,10 @@ public sealed partial class SequenceRewardTable : SequenceReward
         for (int i = 0; i < count; i++) _logRewards[i] = logMaxReward + options.Alpha * (_logRewards[i] - logMax);
         LogPartitionValue = Evaluation.StateSpace.LogSumExp(_logRewards);
 
-        // Modes: the ⌈f·|X|⌉ highest scores, and every sequence tied with the last of them.
-        int target = (int)Math.Min(count, Math.Max(1, Math.Ceiling(options.ModeFraction * count - 1e-9)));
+        // Modes: the ModeCount (else ⌈f·|X|⌉) highest scores, and every sequence tied with the last of them.
+        if (options.ModeCount > count)
+            throw new ArgumentOutOfRangeException(nameof(options), options.ModeCount, $"ModeCount must be at most the number of sequences, {count}.");
+        int target = options.ModeCount ?? (int)Math.Min(count, Math.Max(1, Math.Ceiling(options.ModeFraction * count - 1e-9)));
         var sorted = (double[])_scores.Clone();
         Array.Sort(sorted);
         ModeScoreThreshold = sorted[count - target];
@@ -127,7 +129,8 @@ public sealed partial class SequenceRewardTable : SequenceReward
     /// <summary>The number of sequences K^L.</summary>
     public int Count => _scores.Length;
 
-    /// <summary>The number of modes (≥ ⌈ModeFraction · Count⌉; more only when scores tie at the cut).</summary>
+    /// <summary>The number of modes (≥ <see cref="SequenceTableOptions.ModeCount"/>, else ⌈ModeFraction · Count⌉; more only
+    /// when scores tie at the cut).</summary>
     public int ModeCount { get; }
 
     /// <summary>The lowest score that makes a mode.</summary>
@@ -140,6 +143,9 @@ public sealed partial class SequenceRewardTable : SequenceReward
 
     /// <summary>The exact log Z* = log Σ_x R(x) over the whole table.</summary>
     public override double? LogPartition => LogPartitionValue;
+
+    /// <summary>The options' <see cref="SequenceTableOptions.TokenNames"/> (QM9's block SMILES), or <c>null</c>.</summary>
+    public override IReadOnlyList<string>? TokenNames => Options.TokenNames;
 
     /// <summary>The raw score y of a complete sequence.</summary>
     public double Score(ReadOnlySpan<int> sequence) => _scores[CheckedIndex(sequence)];
@@ -157,16 +163,17 @@ public sealed partial class SequenceRewardTable : SequenceReward
                 parts.AddRange(_source.Parameters.Select(p => $"{p.Key}={Invariant(p.Value)}"));
             else
                 parts.Add($"hash={_hash:x16}");
-            parts.AddRange(TransformParameters().Select(p => $"{p.Key}={Invariant(p.Value)}"));
+            parts.AddRange(TransformParameters(withNames: false).Select(p => $"{p.Key}={Invariant(p.Value)}"));
             return $"{_source?.Kind ?? "table"}({string.Join(", ", parts)})";
         }
     }
 
-    /// <summary>For a synthetic landscape or a CSV file: <c>reward</c> (<c>synthetic</c> or <c>table</c>), <c>tokens</c>,
-    /// <c>length</c>, the source's keys (<c>motifs</c>, <c>seed</c>; or <c>path</c>), <c>alpha</c>, <c>r-min</c>,
-    /// <c>max-reward</c>, <c>mode-fraction</c> and, when not the default, <c>alphabet</c>. <c>null</c> for a table built in memory.</summary>
+    /// <summary>For a synthetic landscape, a CSV file or the shipped QM9 table: <c>reward</c> (<c>synthetic</c>, <c>table</c>
+    /// or <c>qm9</c>), <c>tokens</c>, <c>length</c>, the source's keys (<c>motifs</c>, <c>seed</c>; or <c>path</c>),
+    /// <c>alpha</c>, <c>r-min</c>, <c>max-reward</c>, <c>mode-fraction</c> and, when set or not the default,
+    /// <c>mode-count</c>, <c>alphabet</c> and <c>token-names</c> (space-separated). <c>null</c> for a table built in memory.</summary>
     public override IReadOnlyDictionary<string, string>? Parameters => _source is null ? null : EnvironmentCatalog.Invariant(
-        [("reward", _source.Kind), ("tokens", Tokens), ("length", Length), .. _source.Parameters, .. TransformParameters()]);
+        [("reward", _source.Kind), ("tokens", Tokens), ("length", Length), .. _source.Parameters, .. TransformParameters(withNames: true)]);
 
     /// <inheritdoc/>
     protected override void ComputeLogRewards(ReadOnlySpan<int> sequences, Span<double> logRewards)
@@ -177,13 +184,15 @@ public sealed partial class SequenceRewardTable : SequenceReward
     /// <inheritdoc/>
     protected override bool IsModeCore(ReadOnlySpan<int> sequence) => _modes[SequenceText.Index(sequence, Tokens)];
 
-    private IEnumerable<(string Key, object Value)> TransformParameters()
+    private IEnumerable<(string Key, object Value)> TransformParameters(bool withNames)
     {
         yield return ("alpha", Options.Alpha);
         yield return ("r-min", Options.MinimumScore);
         yield return ("max-reward", Options.MaxReward);
         yield return ("mode-fraction", Options.ModeFraction);
+        if (Options.ModeCount is int modes) yield return ("mode-count", modes);
         if (Alphabet != SequenceText.DefaultAlphabet(Tokens)) yield return ("alphabet", Alphabet);
+        if (withNames && Options.TokenNames is { } names) yield return ("token-names", string.Join(' ', names));
     }
 
     private static string Invariant(object value) => EnvironmentCatalog.Invariant(("v", value))["v"];
@@ -200,7 +209,7 @@ public sealed partial class SequenceRewardTable : SequenceReward
     private static SequenceScoreCollector NewCollector(int tokens, int length, SequenceTableOptions options, Func<int, string> where, Func<string, Exception> error)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        options.Validate(tokens);
         if (tokens < 1) throw new ArgumentOutOfRangeException(nameof(tokens), tokens, "tokens must be at least 1.");
         if (length < 1) throw new ArgumentOutOfRangeException(nameof(length), length, "length must be at least 1.");
         string alphabet = SequenceText.Resolve(options.Alphabet, tokens, nameof(options.Alphabet));

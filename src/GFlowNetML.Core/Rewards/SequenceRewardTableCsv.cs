@@ -37,7 +37,7 @@ public sealed partial class SequenceRewardTable
     internal static SequenceRewardTable ReadCsvText(TextReader reader, string name, int tokens, SequenceTableOptions? options, string minimumScoreName, TableSource? source)
     {
         options ??= new SequenceTableOptions();
-        options.Validate();
+        options.Validate(tokens);
         string alphabet = SequenceText.Resolve(options.Alphabet, tokens, nameof(options.Alphabet));
         SequenceScoreCollector? rows = null;
         int[] sequence = [];
