@@ -15,6 +15,9 @@ internal static class CommandEnvironments
         {
             Alpha = s.Alpha, MinimumScore = s.RMin, MaxReward = s.MaxReward, ModeFraction = s.ModeFraction, ModeCount = s.ModeCount, Alphabet = s.Alphabet,
         };
+        double sequences = Math.Pow(s.Tokens, s.Length);
+        if (s.ModeCount > sequences)
+            throw new UsageException(FormattableString.Invariant($"--mode-count must be at most the number of sequences, {s.Tokens}^{s.Length} = {sequences}; got {s.ModeCount}."));
         SequenceRewardTable table;
         if (s.Rewards is null)
         {

@@ -24,8 +24,8 @@ internal sealed class EnvironmentSettings
         ["bitseq"] = ["bits", "word", "codebook", "temperature", "mode-radius", "codebook-seed"],
     };
 
-    /// <summary>The option names (without dashes), in the order they are read.</summary>
-    public static readonly string[] OptionNames = ["env", .. OptionsOf.Values.SelectMany(o => o)];
+    /// <summary>The option names (without dashes), in the order they are read, each once (qm9 shares sequence's).</summary>
+    public static readonly string[] OptionNames = ["env", .. OptionsOf.Values.SelectMany(o => o).Distinct()];
 
     /// <summary>The environment options with their defaults, for the commands' help.</summary>
     public const string Help = """

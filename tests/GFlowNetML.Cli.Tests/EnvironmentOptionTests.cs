@@ -260,6 +260,8 @@ public sealed class EnvironmentOptionTests
     [DataRow("--env dag --height 4", "--height is an option of --env hypergrid; it does not apply to --env dag")]
     [DataRow("--env qm9 --tokens 4", "--tokens is an option of --env sequence; it does not apply to --env qm9 (whose options are: --action-model, --alpha, --r-min, --max-reward).")]
     [DataRow("--env qm9 --r-min 0", "--env qm9: line 5891 of the shipped QM9 table (qm9str.csv.gz): the score of 04474 is -0.08382207900285721, which is negative, and R_min is 0 (--r-min 0), so the transform max(y, R_min)^α would raise a negative number to a power; set --r-min above 0")]
+    [DataRow("--env sequence --tokens 2 --length 3 --mode-count 9", "--mode-count must be at most the number of sequences, 2^3 = 8; got 9.")]
+    [DataRow("--env sequence --mode-count 0", "--mode-count must be an integer of at least 1; got '0'.")]
     [DataRow("--env nope", "--env must be one of: hypergrid, sequence, qm9, dag, bitseq; got 'nope'.")]
     [DataRow("--env sequence --action-model insert", "--action-model must be one of: write-any-blank, append, prepend-or-append; got 'insert'.")]
     [DataRow("--env sequence --rewards /nonexistent/scores.csv", "--rewards '/nonexistent/scores.csv' does not exist.")]
