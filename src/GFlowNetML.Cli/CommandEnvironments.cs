@@ -3,7 +3,7 @@ using GFlowNetML.Rewards;
 
 namespace GFlowNetML.Cli;
 
-/// <summary>Builds the sequence, DAG and bit-sequence environments of <see cref="EnvironmentSettings"/> (the hyper-grid
+/// <summary>Builds the sequence, QM9, DAG and bit-sequence environments of <see cref="EnvironmentSettings"/> (the hyper-grid
 /// is one constructor call). Errors surface as the library's exceptions; the settings turn them into usage errors.</summary>
 internal static class CommandEnvironments
 {
@@ -13,8 +13,11 @@ internal static class CommandEnvironments
     {
         var options = new SequenceTableOptions
         {
-            Alpha = s.Alpha, MinimumScore = s.RMin, MaxReward = s.MaxReward, ModeFraction = s.ModeFraction, Alphabet = s.Alphabet,
+            Alpha = s.Alpha, MinimumScore = s.RMin, MaxReward = s.MaxReward, ModeFraction = s.ModeFraction, ModeCount = s.ModeCount, Alphabet = s.Alphabet,
         };
+        double sequences = Math.Pow(s.Tokens, s.Length);
+        if (s.ModeCount > sequences)
+            throw new UsageException(FormattableString.Invariant($"--mode-count must be at most the number of sequences, {s.Tokens}^{s.Length} = {sequences}; got {s.ModeCount}."));
         SequenceRewardTable table;
         if (s.Rewards is null)
         {
@@ -23,11 +26,19 @@ internal static class CommandEnvironments
         else
         {
             if (!File.Exists(s.Rewards)) throw new UsageException($"--rewards '{s.Rewards}' does not exist.");
-            table = SequenceRewardTable.ReadCsv(s.Rewards, s.Tokens, options);
+            table = SequenceRewardTable.ReadCsvNaming(s.Rewards, s.Tokens, options, "--r-min");
             if (table.Length != s.Length)
                 throw new UsageException($"--length is {s.Length}, but the sequences of --rewards '{s.Rewards}' have length {table.Length}; pass --length {table.Length}.");
         }
         return new SequenceEnvironment(table, SequenceEnvironment.ParseActionModel(s.ActionModel));
+    }
+
+    /// <summary>The paper's QM9 task: the shipped oracle table (<see cref="SequenceRewardTable.LoadQm9"/>) with
+    /// <see cref="SequenceTableOptions.Qm9"/>'s settings, the transform as <c>--alpha</c>, <c>--r-min</c> and <c>--max-reward</c> say.</summary>
+    public static GFlowNetEnvironment Qm9(EnvironmentSettings s)
+    {
+        var options = SequenceTableOptions.Qm9 with { Alpha = s.Alpha, MinimumScore = s.RMin, MaxReward = s.MaxReward };
+        return new SequenceEnvironment(SequenceRewardTable.LoadQm9Naming(options, "--r-min"), SequenceEnvironment.ParseActionModel(s.ActionModel));
     }
 
     /// <summary>Bayesian-network structure learning with the BGe score: the user's data matrix (<c>--data FILE</c>) or

@@ -12,26 +12,29 @@ namespace GFlowNetML.Cli;
 internal sealed class EnvironmentSettings
 {
     /// <summary>The built-in environments, in the order the messages list them.</summary>
-    public static readonly string[] Kinds = ["hypergrid", "sequence", "dag", "bitseq"];
+    public static readonly string[] Kinds = ["hypergrid", "sequence", "qm9", "dag", "bitseq"];
 
     /// <summary>The options of each environment (without dashes).</summary>
     private static readonly Dictionary<string, string[]> OptionsOf = new(StringComparer.Ordinal)
     {
         ["hypergrid"] = ["ndim", "height", "r0", "r1", "r2"],
-        ["sequence"] = ["tokens", "length", "action-model", "rewards", "alpha", "r-min", "max-reward", "mode-fraction", "alphabet", "motifs", "landscape-seed"],
+        ["sequence"] = ["tokens", "length", "action-model", "rewards", "alpha", "r-min", "max-reward", "mode-fraction", "mode-count", "alphabet", "motifs", "landscape-seed"],
+        ["qm9"] = ["action-model", "alpha", "r-min", "max-reward"],
         ["dag"] = ["nodes", "edges", "samples", "noise", "data-seed", "data"],
         ["bitseq"] = ["bits", "word", "codebook", "temperature", "mode-radius", "codebook-seed"],
     };
 
-    /// <summary>The option names (without dashes), in the order they are read.</summary>
-    public static readonly string[] OptionNames = ["env", .. OptionsOf.Values.SelectMany(o => o)];
+    /// <summary>The option names (without dashes), in the order they are read, each once (qm9 shares sequence's).</summary>
+    public static readonly string[] OptionNames = ["env", .. OptionsOf.Values.SelectMany(o => o).Distinct()];
 
     /// <summary>The environment options with their defaults, for the commands' help.</summary>
     public const string Help = """
           hypergrid: --ndim 2 --height 8 --r0 0.01 --r1 0.5 --r2 2
           sequence:  --tokens 4 --length 8 --action-model write-any-blank|append|prepend-or-append
                      [--rewards scores.csv | --motifs 4 --landscape-seed 0] --alpha 3 --r-min 0.001 --max-reward 10
-                     --mode-fraction 0.005 [--alphabet ACGT]
+                     --mode-fraction 0.005 [--mode-count N] [--alphabet ACGT]
+          qm9:       the paper's QM9 table (shipped; 11 blocks, length 5, 805 modes) --action-model write-any-blank
+                     --alpha 5 --r-min 0.001 --max-reward 10
           dag:       --nodes 5 [--data matrix.csv | --edges 5 --samples 100 --noise 0.1 --data-seed 0]
           bitseq:    --bits 120 --word 4 --codebook 60 --temperature 1 [--mode-radius 24] --codebook-seed 0
         """;
@@ -54,6 +57,7 @@ internal sealed class EnvironmentSettings
     public double RMin { get; set; } = 1e-3;
     public double MaxReward { get; set; } = 10;
     public double ModeFraction { get; set; } = 0.005;
+    public int? ModeCount { get; set; }
     public string? Alphabet { get; set; }
     public int Motifs { get; set; } = SyntheticBindingLandscape.DefaultMotifs;
     public long LandscapeSeed { get; set; }
@@ -106,11 +110,24 @@ internal sealed class EnvironmentSettings
                 s.RMin = a.Double("r-min", 1e-3, 0);
                 s.MaxReward = a.Double("max-reward", 10, 0, exclusiveMin: true);
                 s.ModeFraction = a.Double("mode-fraction", 0.005, 0, 1, exclusiveMin: true);
+                s.ModeCount = a.Has("mode-count") ? a.Int("mode-count", 0, 1) : null;
                 s.Alphabet = a.String("alphabet");
                 s.Motifs = a.Int("motifs", SyntheticBindingLandscape.DefaultMotifs, 1, 64);
                 s.LandscapeSeed = a.Long("landscape-seed", 0);
                 if (s.Rewards is not null && (a.Has("motifs") || a.Has("landscape-seed")))
                     throw new UsageException("--motifs and --landscape-seed shape the synthetic landscape; they cannot be used with --rewards FILE.");
+                break;
+            case "qm9":
+                // The paper's QM9 settings (SequenceTableOptions.Qm9); the transform can be varied, the table and modes not.
+                var qm9 = SequenceTableOptions.Qm9;
+                s.Tokens = SequenceRewardTable.Qm9Tokens;
+                s.Length = SequenceRewardTable.Qm9Length;
+                s.ActionModel = a.String("action-model", "write-any-blank");
+                if (!SequenceActionModels.Contains(s.ActionModel))
+                    throw new UsageException($"--action-model must be one of: {string.Join(", ", SequenceActionModels)}; got '{s.ActionModel}'.");
+                s.Alpha = a.Double("alpha", qm9.Alpha, 0, exclusiveMin: true);
+                s.RMin = a.Double("r-min", qm9.MinimumScore, 0);
+                s.MaxReward = a.Double("max-reward", qm9.MaxReward, 0, exclusiveMin: true);
                 break;
             case "dag":
                 s.Data = a.String("data");
@@ -172,6 +189,7 @@ internal sealed class EnvironmentSettings
             {
                 "hypergrid" => new HyperGrid(Ndim, Height, R0, R1, R2),
                 "sequence" => CommandEnvironments.Sequence(this),
+                "qm9" => CommandEnvironments.Qm9(this),
                 "dag" => CommandEnvironments.Dag(this),
                 _ => CommandEnvironments.BitSequence(this),
             };
@@ -205,8 +223,11 @@ internal sealed class EnvironmentSettings
             case "sequence":
                 Add("tokens", Tokens); Add("length", Length); Add("action-model", ActionModel); Add("rewards", Rewards);
                 Add("alpha", Alpha); Add("r-min", RMin); Add("max-reward", MaxReward); Add("mode-fraction", ModeFraction);
-                Add("alphabet", Alphabet);
+                Add("mode-count", ModeCount); Add("alphabet", Alphabet);
                 if (Rewards is null) { Add("motifs", Motifs); Add("landscape-seed", LandscapeSeed); }
+                break;
+            case "qm9":
+                Add("action-model", ActionModel); Add("alpha", Alpha); Add("r-min", RMin); Add("max-reward", MaxReward);
                 break;
             case "dag":
                 if (Nodes > 0) Add("nodes", Nodes);

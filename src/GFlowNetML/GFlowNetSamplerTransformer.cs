@@ -121,7 +121,8 @@ public sealed class GFlowNetSamplerTransformer : ITransformer
                 for (int i = 0; i < rows; i++)
                 {
                     string text = outputs[0].GetStringElement(i);
-                    draws.Add(new GFlowNetDraw(text, reward.Parse(text), logRewards[i], logProbabilities[i]));
+                    int[] tokens = reward.Parse(text);
+                    draws.Add(new GFlowNetDraw(text, tokens, logRewards[i], logProbabilities[i]) { Blocks = reward.FormatNames(tokens) });
                 }
             }
             else

@@ -30,6 +30,19 @@ public abstract class GFlowNetTask
     public static GFlowNetTask HyperGrid(int ndim = 2, int height = 8, double r0 = 0.01, double r1 = 0.5, double r2 = 2.0)
         => Of(new HyperGrid(ndim, height, r0, r1, r2));
 
+    /// <summary>The paper's QM9 task: the shipped oracle table of 161,051 sequences of 5 building blocks
+    /// (<see cref="SequenceRewardTable.LoadQm9"/>) with its settings (<see cref="SequenceTableOptions.Qm9"/>: α = 5,
+    /// R_min = 1e-3, max R = 10, 805 modes); log Z* = 9.6241168816014. Drawn sequences carry their blocks' SMILES
+    /// (<see cref="GFlowNetDraw.Blocks"/>).</summary>
+    /// <param name="actionModel">How sequences are built: write any blank (default, the paper's), append, or prepend or append.</param>
+    /// <param name="options">The transform and modes; <c>null</c> for the paper's (<see cref="SequenceTableOptions.Qm9"/>).</param>
+    public static GFlowNetTask Qm9(SequenceActionModel actionModel = SequenceActionModel.WriteAnyBlank, SequenceTableOptions? options = null)
+    {
+        if (!Enum.IsDefined(actionModel))
+            throw new ArgumentOutOfRangeException(nameof(actionModel), actionModel, "actionModel must be WriteAnyBlank, Append or PrependOrAppend.");
+        return Of(new SequenceEnvironment(SequenceRewardTable.LoadQm9(options), actionModel));
+    }
+
     /// <summary>Sequence design with a reward table read by <c>Fit</c> from a text column and a Single or Double score column
     /// (<see cref="SequenceRewardTables.FromDataView"/>: every sequence once).</summary>
     /// <param name="tokens">The number of tokens K.</param>

@@ -69,7 +69,8 @@ internal static class CliHarness
         }
     }
 
-    private static string RepositoryRoot
+    /// <summary>The folder holding GFlowNetML.sln, above the test assembly.</summary>
+    public static string RepositoryRoot
     {
         get
         {

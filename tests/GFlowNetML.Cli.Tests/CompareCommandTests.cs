@@ -475,7 +475,7 @@ public sealed class CompareCommandTests
     [DataRow("--hidden-width 0", "--hidden-width must be an integer in 1..65536; got '0'.")]
     [DataRow("--height 1", "--height must be an integer in 2..1048576; got '1'.")]
     [DataRow("--r0 0", "--r0 must be a number greater than 0; got '0'.")]
-    [DataRow("--env foo", "--env must be one of: hypergrid, sequence, dag, bitseq; got 'foo'.")]
+    [DataRow("--env foo", "--env must be one of: hypergrid, sequence, qm9, dag, bitseq; got 'foo'.")]
     [DataRow("--ndim 64 --height 20000", "--ndim × --height must be at most 1048576 (the width of the K-hot encoding); got 64 × 20000.")]
     public void BadOptionExitsWithCode2AndOneLineNamingOptionAndAllowedValues(string overrides, string message)
     {

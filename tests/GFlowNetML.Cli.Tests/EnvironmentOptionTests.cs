@@ -18,14 +18,50 @@ public sealed class EnvironmentOptionTests
     [TestCleanup]
     public void DeleteDir() => CliHarness.DeleteQuietly(_dir);
 
-    private JsonObject Train(params string[] args)
+    private JsonObject Train(params string[] args) => TrainWithOutput(args).Metrics;
+
+    private (JsonObject Metrics, string StdOut) TrainWithOutput(params string[] args)
     {
         string outDir = Path.Combine(_dir, "run");
         var result = CliHarness.RunInProcess(["train", .. args, "--iterations", "4", "--batch-size", "8", "--eval-every", "2",
             "--out", outDir, .. CliHarness.SmallNetworks]);
         Assert.AreEqual(0, result.ExitCode, result.ToString());
         Assert.AreEqual("", result.StdErr);
-        return Metrics.Read(outDir);
+        return (Metrics.Read(outDir), result.StdOut);
+    }
+
+    [TestMethod]
+    [DataRow("--env hypergrid", " of 4")]                                           // the 2² band cells of the 8×8 grid
+    [DataRow("--env sequence --tokens 2 --length 4 --mode-fraction 0.25", " of 4")]  // ⌈0.25 · 16⌉ sequences
+    [DataRow("--env bitseq --bits 24 --word 4 --codebook 8", "")]                   // sampled: the total is unknown
+    public void ModesFoundAreReportedWithTheirTotalWhereItIsKnown(string env, string total)
+    {
+        var (metrics, stdout) = TrainWithOutput(env.Split(' '));
+        long found = (long)metrics["final"]!["modesFound"]!;
+        StringAssert.Matches(stdout, new System.Text.RegularExpressions.Regex($@"│ modes found\s+│\s+{found}{total} │"), stdout);
+    }
+
+    [TestMethod]
+    public void SmallBitSequencesCountTheirModesOverTheEnumeratedSpace()
+    {
+        // The CLI's bitseq task with its seeded codebook; its modes are the 8-bit strings within ⌊8/5⌋ = 1 bit of a code.
+        var env = new Environments.BitSequence(8, 2, 4, 1, 0);
+        Assert.IsNull(env.TotalModes, "the environment does not know its total");
+        int modes = 0;
+        for (int x = 0; x < 256; x++)
+            if (env.IsMode([x >> 6, (x >> 4) & 3, (x >> 2) & 3, x & 3])) modes++;
+        Assert.IsTrue(modes > 0);
+        var (metrics, stdout) = TrainWithOutput("--env", "bitseq", "--bits", "8", "--word", "2", "--codebook", "4");
+        long found = (long)metrics["final"]!["modesFound"]!;
+        StringAssert.Matches(stdout, new System.Text.RegularExpressions.Regex($@"│ modes found\s+│\s+{found} of {modes} │"), stdout);
+    }
+
+    [TestMethod]
+    public void TheDagTaskHasNoModesAndPrintsNoModesFound()
+    {
+        var (_, stdout) = TrainWithOutput("--env", "dag", "--nodes", "3", "--edges", "1.5", "--samples", "30");
+        StringAssert.Contains(stdout, "│ exact total variation");
+        Assert.IsFalse(stdout.Contains("modes", StringComparison.Ordinal), stdout);
     }
 
     [TestMethod]
@@ -57,9 +93,81 @@ public sealed class EnvironmentOptionTests
         File.WriteAllLines(csv, ["sequence,score", "00,0.1", "01,NaN", "10,0.2", "11,1.0"]);
         var result = CliHarness.RunInProcess("train", "--env", "sequence", "--tokens", "2", "--length", "2", "--rewards", csv, "--out", Path.Combine(_dir, "bad"));
         Assert.AreEqual(2, result.ExitCode, result.ToString());
-        StringAssert.Contains(result.StdErr, "line 3");
-        StringAssert.Contains(result.StdErr, "01");
-        Assert.AreEqual(1, result.StdErr.Trim().Split('\n').Length, result.StdErr);
+        Assert.AreEqual($"gflownet train: --env sequence: line 3 of {csv}: the score of 01 is NaN; scores must be finite numbers.", result.StdErr.Trim());
+    }
+
+    [TestMethod]
+    public void SequenceClampsNegativeScoresAtRMinAndRefusesThemWithRMinZeroNamingTheOption()
+    {
+        string csv = Path.Combine(_dir, "scores.csv");
+        File.WriteAllLines(csv, ["sequence,score", "00,-0.25", "01,0.5", "10,0.2", "11,1.0"]);
+        var metrics = Train("--env", "sequence", "--tokens", "2", "--length", "2", "--rewards", csv, "--alpha", "1", "--r-min", "0.2");
+        // max(y, 0.2) = (0.2, 0.5, 0.2, 1), α = 1, max R = 10 → R = (2, 5, 2, 10): Z* = 19.
+        Assert.AreEqual(Math.Log(19), Metrics.Number(metrics["final"]!["trueLogZ"], "final.trueLogZ"), 1e-9);
+
+        var result = CliHarness.RunInProcess("train", "--env", "sequence", "--tokens", "2", "--length", "2", "--rewards", csv, "--r-min", "0", "--out", Path.Combine(_dir, "bad"));
+        Assert.AreEqual(2, result.ExitCode, result.ToString());
+        Assert.AreEqual($"gflownet train: --env sequence: line 2 of {csv}: the score of 00 is -0.25, which is negative, and R_min is 0 (--r-min 0), so the transform max(y, R_min)^α would raise a negative number to a power; set --r-min above 0 (the paper uses 1e-3) to clamp low and negative scores to R_min before the power, or remove scores ≤ 0 from the table.", result.StdErr.Trim());
+    }
+
+    /// <summary>The paper's QM9 oracle table, raw (607 negative scores), as a CSV file: the project's shipped copy
+    /// (src/GFlowNetML.Core/Data/qm9str.csv.gz, whose SHA-256 a core test checks) decompressed into the test folder.</summary>
+    private string RawQm9Csv()
+    {
+        string csv = Path.Combine(_dir, "qm9str.csv");
+        using var gz = File.OpenRead(Path.Combine(CliHarness.RepositoryRoot, "src", "GFlowNetML.Core", "Data", "qm9str.csv.gz"));
+        using var gzip = new System.IO.Compression.GZipStream(gz, System.IO.Compression.CompressionMode.Decompress);
+        using var file = File.Create(csv);
+        gzip.CopyTo(file);
+        return csv;
+    }
+
+    [TestMethod]
+    public void TheRawQm9TableLoadsThroughRewardsWithThePapersLogPartition()
+    {
+        var metrics = Train("--env", "sequence", "--tokens", "11", "--length", "5", "--rewards", RawQm9Csv(), "--alphabet", "0123456789a",
+            "--alpha", "5", "--r-min", "0.001");
+        // log Σ_x max(y, 1e-3)^5 rescaled to max R = 10, in double precision (the data's provenance note's reference value).
+        Assert.AreEqual(9.6241168816014, Metrics.Number(metrics["final"]!["trueLogZ"], "final.trueLogZ"), 1e-6);
+        Assert.AreEqual("exact", (string?)metrics["evaluation"]);
+    }
+
+    [TestMethod]
+    public void Qm9IsABuiltInTaskWithThePapersSettings()
+    {
+        var (metrics, stdout) = TrainWithOutput("--env", "qm9");
+        Assert.AreEqual(9.6241168816014, Metrics.Number(metrics["final"]!["trueLogZ"], "final.trueLogZ"), 1e-6);
+        StringAssert.StartsWith((string?)metrics["environment"], "sequence(tokens=11, length=5, action-model=write-any-blank, reward=qm9(tokens=11, length=5, hash=");
+        StringAssert.Contains((string?)metrics["environment"], "alpha=5, r-min=0.001, max-reward=10, mode-fraction=0.005, mode-count=805, alphabet=0123456789a)");
+        long found = (long)metrics["final"]!["modesFound"]!;
+        StringAssert.Matches(stdout, new System.Text.RegularExpressions.Regex($@"│ modes found\s+│\s+{found} of 805 │"), stdout);
+
+        // The same table read from its raw CSV with --mode-count 805 is the same task.
+        var raw = Train("--env", "sequence", "--tokens", "11", "--length", "5", "--rewards", RawQm9Csv(), "--alphabet", "0123456789a",
+            "--alpha", "5", "--r-min", "0.001", "--mode-count", "805");
+        Assert.AreEqual((double)metrics["final"]!["exactTotalVariation"]!, (double)raw["final"]!["exactTotalVariation"]!, 1e-12, "same seed, same task");
+    }
+
+    [TestMethod]
+    public void Qm9SamplesCarryTheirBlocksSmiles()
+    {
+        string run = Path.Combine(_dir, "qm9"), model = Path.Combine(_dir, "qm9.onnx"), csv = Path.Combine(_dir, "samples.csv");
+        var train = CliHarness.RunInProcess(["train", "--env", "qm9", "--iterations", "2", "--batch-size", "8", "--eval-every", "2",
+            "--out", run, "--export", model, .. CliHarness.SmallNetworks]);
+        Assert.AreEqual(0, train.ExitCode, train.ToString());
+        var sample = CliHarness.RunInProcess("sample", "--model", model, "-n", "50", "--out", csv, "--device", "cpu");
+        Assert.AreEqual(0, sample.ExitCode, sample.ToString());
+        string[] lines = File.ReadAllLines(csv);
+        Assert.AreEqual("object,log_probability,log_reward,blocks", lines[0]);
+        Assert.AreEqual(51, lines.Length);
+        string[] smiles = ["C", "O", "N", "C-F", "C=O", "C=C", "C#C", "c1ccccc1", "C1CCCCC1", "C1CCNC1", "CCC"];
+        foreach (string line in lines.Skip(1))
+        {
+            string[] fields = line.Split(',');
+            string sequence = fields[0].Trim('"');
+            Assert.AreEqual(5, sequence.Length, line);
+            Assert.AreEqual(string.Join(' ', sequence.Select(c => smiles["0123456789a".IndexOf(c)])), fields[3].Trim('"'), line);
+        }
     }
 
     [TestMethod]
@@ -150,6 +258,11 @@ public sealed class EnvironmentOptionTests
 
     [TestMethod]
     [DataRow("--env dag --height 4", "--height is an option of --env hypergrid; it does not apply to --env dag")]
+    [DataRow("--env qm9 --tokens 4", "--tokens is an option of --env sequence; it does not apply to --env qm9 (whose options are: --action-model, --alpha, --r-min, --max-reward).")]
+    [DataRow("--env qm9 --r-min 0", "--env qm9: line 5891 of the shipped QM9 table (qm9str.csv.gz): the score of 04474 is -0.08382207900285721, which is negative, and R_min is 0 (--r-min 0), so the transform max(y, R_min)^α would raise a negative number to a power; set --r-min above 0")]
+    [DataRow("--env sequence --tokens 2 --length 3 --mode-count 9", "--mode-count must be at most the number of sequences, 2^3 = 8; got 9.")]
+    [DataRow("--env sequence --mode-count 0", "--mode-count must be an integer of at least 1; got '0'.")]
+    [DataRow("--env nope", "--env must be one of: hypergrid, sequence, qm9, dag, bitseq; got 'nope'.")]
     [DataRow("--env sequence --action-model insert", "--action-model must be one of: write-any-blank, append, prepend-or-append; got 'insert'.")]
     [DataRow("--env sequence --rewards /nonexistent/scores.csv", "--rewards '/nonexistent/scores.csv' does not exist.")]
     [DataRow("--env dag --data /nonexistent/data.csv", "--data '/nonexistent/data.csv' does not exist.")]

@@ -55,7 +55,7 @@ public sealed class TrainUsageErrorTests
     [DataRow("--lr-logz -1", "--lr-logz must be a number greater than 0; got '-1'.")]
     [DataRow("--lr-critic 0", "--lr-critic must be a number greater than 0; got '0'.")]
     [DataRow("--method foo", "--method must be one of: rl-u, rl-b, rl-g, rl-t, tb, db, subtb, fm; got 'foo'.")]
-    [DataRow("--env foo", "--env must be one of: hypergrid, sequence, dag, bitseq; got 'foo'.")]
+    [DataRow("--env foo", "--env must be one of: hypergrid, sequence, qm9, dag, bitseq; got 'foo'.")]
     [DataRow("--iterations 0", "--iterations must be an integer of at least 1; got '0'.")]
     [DataRow("--iterations 1.5", "--iterations must be an integer of at least 1; got '1.5'.")]
     [DataRow("--batch-size 0", "--batch-size must be an integer of at least 1; got '0'.")]

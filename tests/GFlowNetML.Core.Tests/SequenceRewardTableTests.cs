@@ -49,6 +49,42 @@ public sealed class SequenceRewardTableTests
     }
 
     [TestMethod]
+    public void NegativeScoresAreClampedAtRMinFirstAndRefusedWhenRMinIsZero()
+    {
+        // α = 2, R_min = 0.1, max R = 10: y = (−3, 0, 0.05, 1) → max(y, R_min) = (0.1, 0.1, 0.1, 1) → R = (0.1, 0.1, 0.1, 10).
+        (string, double)[] rows = [("00", -3.0), ("01", 0.0), ("10", 0.05), ("11", 1.0)];
+        var table = new SequenceRewardTable(2, rows, new SequenceTableOptions { Alpha = 2, MinimumScore = 0.1, ModeFraction = 0.25 });
+        Assert.AreEqual(0.1, table.Reward([0, 0]), 1e-15);
+        Assert.AreEqual(0.1, table.Reward([0, 1]), 1e-15);
+        Assert.AreEqual(0.1, table.Reward([1, 0]), 1e-15);
+        Assert.AreEqual(10, table.Reward([1, 1]), 1e-12);
+        Assert.AreEqual(-3.0, table.Score([0, 0]), "the raw score is kept");
+        Assert.AreEqual(Math.Log(10.3), table.LogPartition!.Value, 1e-12);
+        Assert.AreEqual(1, table.ModeCount);
+
+        var e = Assert.ThrowsExactly<ArgumentException>(() => new SequenceRewardTable(2, rows, new SequenceTableOptions { Alpha = 2, MinimumScore = 0 }));
+        Assert.AreEqual("row 0: the score of 00 is -3, which is negative, and R_min is 0 (MinimumScore 0), so the transform max(y, R_min)^α would raise a negative number to a power; set MinimumScore above 0 (the paper uses 1e-3) to clamp low and negative scores to R_min before the power, or remove scores ≤ 0 from the table. (Parameter 'rows')", e.Message);
+        e = Assert.ThrowsExactly<ArgumentException>(() => SequenceRewardTable.FromScores(2, 2, [1.0, 2.0, -0.25, 1.0], new SequenceTableOptions { MinimumScore = 0 }));
+        StringAssert.StartsWith(e.Message, "scores[2]: the score of 10 is -0.25, which is negative, and R_min is 0 (MinimumScore 0)");
+    }
+
+    [TestMethod]
+    public void CsvNegativeScoresLoadWithRMinAndNameTheLineAndOptionWithout()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"seqa-{Guid.NewGuid():N}.csv");
+        try
+        {
+            File.WriteAllText(path, "sequence,score\n00,0.5\n01,-1.5\n10,0.25\n11,1\n");
+            var table = SequenceRewardTable.ReadCsv(path, 2, new SequenceTableOptions { Alpha = 1, MinimumScore = 0.5 });
+            // max(y, 0.5) = (0.5, 0.5, 0.5, 1), α = 1 → R = (5, 5, 5, 10).
+            Assert.AreEqual(Math.Log(25), table.LogPartition!.Value, 1e-12);
+            var e = Assert.ThrowsExactly<InvalidDataException>(() => SequenceRewardTable.ReadCsv(path, 2, new SequenceTableOptions { MinimumScore = 0 }));
+            Assert.AreEqual($"line 3 of {path}: the score of 01 is -1.5, which is negative, and R_min is 0 (MinimumScore 0), so the transform max(y, R_min)^α would raise a negative number to a power; set MinimumScore above 0 (the paper uses 1e-3) to clamp low and negative scores to R_min before the power, or remove scores ≤ 0 from the table.", e.Message);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [TestMethod]
     public void TiesAtTheModeCutAllCount()
     {
         var table = new SequenceRewardTable(2, [("00", 1.0), ("01", 0.5), ("10", 0.2), ("11", 1.0)], new SequenceTableOptions { ModeFraction = 0.25 });
@@ -76,8 +112,8 @@ public sealed class SequenceRewardTableTests
 
     [TestMethod]
     [DataRow("01", double.NaN, "row 1: the score of 01 is NaN")]
-    [DataRow("01", -0.5, "row 1: the score of 01 is -0.5, which is negative")]
-    [DataRow("01", double.PositiveInfinity, "row 1: the score of 01 is infinite")]
+    [DataRow("01", double.PositiveInfinity, "row 1: the score of 01 is infinite; scores must be finite numbers.")]
+    [DataRow("01", double.NegativeInfinity, "row 1: the score of 01 is −∞; scores must be finite numbers.")]
     [DataRow("00", 0.3, "row 1: the sequence 00 appears a second time (first at row 0)")]
     [DataRow("0x", 0.3, "row 1: the sequence '0x' contains 'x' at position 1")]
     [DataRow("011", 0.3, "row 1: the sequence '011' has 3 characters; the table's sequences have 2")]
@@ -95,8 +131,7 @@ public sealed class SequenceRewardTableTests
         StringAssert.Contains(e.Message, "01 (and 0 more) has no row");
         StringAssert.Contains(e.Message, "3 of the 4 sequences");
         e = Assert.ThrowsExactly<ArgumentException>(() => new SequenceRewardTable(2, [("00", 0.0), ("01", 0.5), ("10", 0.25), ("11", 1.0)], new SequenceTableOptions { MinimumScore = 0 }));
-        StringAssert.Contains(e.Message, "The score of 00 is 0");
-        StringAssert.Contains(e.Message, "MinimumScore");
+        Assert.AreEqual("row 0: the score of 00 is 0 and R_min is 0 (MinimumScore 0), so its reward max(y, R_min)^α is 0; set MinimumScore above 0 (the paper uses 1e-3) to clamp low and negative scores to R_min before the power, or remove scores ≤ 0 from the table. (Parameter 'rows')", e.Message);
         Assert.AreEqual(1e-9 * 10, new SequenceRewardTable(2, [("00", 0.0), ("01", 0.5), ("10", 0.25), ("11", 1.0)]).Reward([0, 0]), 1e-20, "R_min > 0 rescues zero scores");
         e = Assert.ThrowsExactly<ArgumentException>(() => new SequenceRewardTable(2, 2, [([0, 0], 1.0), ([0, 2], 1.0)]));
         StringAssert.Contains(e.Message, "row 1: the sequence (0, 2) holds 2");
@@ -171,8 +206,8 @@ public sealed class SequenceRewardTableTests
 
     [TestMethod]
     [DataRow("sequence,score\n00,0.5\n01,nan\n10,0.25\n11,1\n", "line 3 of", "the score of 01 is NaN")]
-    [DataRow("sequence,score\n00,0.5\n01,-1\n10,0.25\n11,1\n", "line 3 of", "which is negative")]
-    [DataRow("sequence,score\n00,0.5\n01,Infinity\n10,0.25\n11,1\n", "line 3 of", "is infinite")]
+    [DataRow("sequence,score\n00,0.5\n01,-Infinity\n10,0.25\n11,1\n", "line 3 of", "the score of 01 is −∞; scores must be finite numbers.")]
+    [DataRow("sequence,score\n00,0.5\n01,Infinity\n10,0.25\n11,1\n", "line 3 of", "the score of 01 is infinite; scores must be finite numbers.")]
     [DataRow("sequence,score\n00,0.5\n01,0.1\n10,0.25\n\n01,1\n", "line 6 of", "01 appears a second time (first at line 3 of")]
     [DataRow("sequence,score\n00,0.5\n01,0.1\n10,0.25\n", "has no row", "11 (and 0 more)")]
     [DataRow("sequence,score\n00,0.5\n0A,0.1\n10,0.25\n11,1\n", "line 3 of", "contains 'A' at position 1")]

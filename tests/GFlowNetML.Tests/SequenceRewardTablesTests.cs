@@ -106,9 +106,10 @@ public sealed class SequenceRewardTablesTests
 
         rows[5].Score = 0.5f;
         rows[7].Score = -1;
-        e = Assert.ThrowsExactly<ArgumentException>(() => SequenceRewardTables.FromDataView(ml.Data.LoadFromEnumerable(rows), 4));
-        StringAssert.Contains(e.Message, "row 7");
-        StringAssert.Contains(e.Message, "negative");
+        var clamped = SequenceRewardTables.FromDataView(ml.Data.LoadFromEnumerable(rows), 4);
+        Assert.AreEqual(-1.0, clamped.Score(clamped.Parse(rows[7].Sequence)), "R_min > 0 (the default 1e-3) accepts a negative score");
+        e = Assert.ThrowsExactly<ArgumentException>(() => SequenceRewardTables.FromDataView(ml.Data.LoadFromEnumerable(rows), 4, options: new SequenceTableOptions { MinimumScore = 0 }));
+        StringAssert.StartsWith(e.Message, $"row 7: the score of {rows[7].Sequence} is -1, which is negative, and R_min is 0 (MinimumScore 0)");
 
         rows[7].Score = 0.5f;
         rows[9].Sequence = "ACGX";

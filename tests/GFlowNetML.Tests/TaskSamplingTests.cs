@@ -65,6 +65,29 @@ public sealed class TaskSamplingTests
     }
 
     [TestMethod]
+    public void TheQm9TaskSamplesSequencesWithTheirBlocksSmiles()
+    {
+        var ml = new MLContext(1);
+        var options = Small(GFlowNetTask.Qm9());
+        options.Iterations = 2;
+        options.EvalEvery = 2;
+        var model = ml.GFlowNet().Trainers.TrajectoryBalance(options).Fit(Seeds(ml));
+        var table = (SequenceRewardTable)((SequenceEnvironment)model.Environment).Reward;
+        Assert.AreEqual(9.6241168816014, table.LogPartition!.Value, 1e-12);
+        Assert.AreEqual(805, table.ModeCount);
+        string[] smiles = ["C", "O", "N", "C-F", "C=O", "C=C", "C#C", "c1ccccc1", "C1CCCCC1", "C1CCNC1", "CCC"];
+        var draws = model.Sample(20, seed: 3);
+        var logReward = new double[1];
+        foreach (var draw in draws)
+        {
+            Assert.AreEqual(string.Join(' ', draw.State.Select(k => smiles[k])), draw.Blocks, draw.Text);
+            table.LogRewards(draw.State, logReward);
+            Assert.AreEqual(logReward[0], draw.LogReward, 1e-4, draw.Text);
+        }
+        Assert.IsNull(ml.GFlowNet().Trainers.TrajectoryBalance(Small(GFlowNetTask.HyperGrid(2, 4))).Fit(Seeds(ml)).Sample(1, 0)[0].Blocks, "no names, no blocks");
+    }
+
+    [TestMethod]
     public void ADagTaskSamplesDagsWithTheirBGeLogReward()
     {
         var ml = new MLContext(1);

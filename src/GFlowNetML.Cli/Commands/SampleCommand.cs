@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using GFlowNetML.Environments;
 using GFlowNetML.Onnx;
+using GFlowNetML.Rewards;
 using Spectre.Console;
 
 namespace GFlowNetML.Cli.Commands;
@@ -12,7 +14,8 @@ internal static class SampleCommand
     public const string Help = """
         gflownet sample --model model.onnx -n N --out samples.csv [--seed 0] [--device auto|cpu|cuda] [--gpu 0]
                         [--mode auto|whole|host] [--batch-size 4096] [--threads 1] [--plot]
-        Draws N objects (one CSV row each: object,log_probability,log_reward). --mode whole runs each batch's whole
+        Draws N objects (one CSV row each: object,log_probability,log_reward; for a sequence task whose tokens have names,
+        QM9's building blocks, a fourth column blocks with their SMILES). --mode whole runs each batch's whole
         trajectory loop inside ONNX Runtime (built-in environments), host steps the environment on the host and calls the
         policy once per step. The same seed gives the same samples on any batch size. --threads 0 lets ONNX Runtime
         use one thread per core. --plot also writes the CSV's name with .png: the drawn objects' empirical distribution
@@ -75,10 +78,11 @@ internal static class SampleCommand
             void Draw(Action<int>? report)
             {
                 using var writer = new StreamWriter(outPath, false, new UTF8Encoding(false));
-                writer.Write(CsvHeader);
+                var named = (session.Environment as SequenceEnvironment)?.Reward is { TokenNames: not null } reward ? reward : null;
+                writer.Write(CsvHeader(named));
                 foreach (var batch in session.SampleBatches(n, seed, mode, cancellationToken))
                 {
-                    foreach (var s in batch) writer.Write(CsvRow(s));
+                    foreach (var s in batch) writer.Write(CsvRow(s, named));
                     picture?.Add(batch);
                     written += batch.Count;
                     report?.Invoke(written);
@@ -111,8 +115,15 @@ internal static class SampleCommand
 
     private static bool SamePath(string a, string b) => string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal);
 
-    private const string CsvHeader = "object,log_probability,log_reward\n";
+    /// <summary>The CSV header; with <paramref name="named"/> (a reward with token names) a fourth column <c>blocks</c>.</summary>
+    private static string CsvHeader(SequenceReward? named)
+        => named is null ? "object,log_probability,log_reward\n" : "object,log_probability,log_reward,blocks\n";
 
-    private static string CsvRow(GFlowNetSample s)
-        => string.Create(CultureInfo.InvariantCulture, $"\"{s.Text.Replace("\"", "\"\"", StringComparison.Ordinal)}\",{s.LogProbability:R},{s.LogReward:R}\n");
+    /// <summary>One row; with <paramref name="named"/> the <c>blocks</c> column holds the sequence as its tokens' names (QM9:
+    /// the blocks' SMILES, space-separated).</summary>
+    private static string CsvRow(GFlowNetSample s, SequenceReward? named)
+        => string.Create(CultureInfo.InvariantCulture, $"{Quoted(s.Text)},{s.LogProbability:R},{s.LogReward:R}")
+            + (named is null ? "" : "," + Quoted(named.FormatNames(s.State)!)) + "\n";
+
+    private static string Quoted(string text) => "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 }

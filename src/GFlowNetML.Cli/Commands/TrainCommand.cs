@@ -101,7 +101,7 @@ internal static class TrainCommand
 
         // A final checkpoint (also after Ctrl+C), so that a later --resume continues from exactly here.
         if (options.CheckpointEvery > 0) trainer.SaveCheckpoint(options.CheckpointDirectory!);
-        PrintTable(console, result, options);
+        PrintTable(console, result, options, trainer.TotalModes);
         var extra = new Dictionary<string, System.Text.Json.Nodes.JsonNode?>();
         if (DagMarginalsReport.Write(console, trainer) is { } marginals) extra["edgeMarginals"] = marginals;
         MetricsFile.Write(outDir, result, env.Description, options.Method, options.Seed, options.LearnBackwardPolicy, trainer.Guide?.Name, extra,
@@ -175,12 +175,13 @@ internal static class TrainCommand
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(ctx =>
             {
-                var task = ctx.AddTask(Describe(trainer.History.LastOrDefault()), maxValue: trainer.Options.Iterations);
+                long? totalModes = trainer.TotalModes;
+                var task = ctx.AddTask(Describe(trainer.History.LastOrDefault(), totalModes), maxValue: trainer.Options.Iterations);
                 task.Value = trainer.Iteration;
                 result = trainer.Train(new SyncProgress<TrainingProgress>(p =>
                 {
                     task.Value = p.Iteration;
-                    task.Description = Describe(p.LatestEvaluation);
+                    task.Description = Describe(p.LatestEvaluation, totalModes);
                 }), token);
             });
         return result!;
@@ -189,25 +190,31 @@ internal static class TrainCommand
     private static TrainingResult TrainWithLog(GFlowNetTrainer trainer, IAnsiConsole console, CancellationToken token)
     {
         long total = trainer.Options.Iterations, step = Math.Max(1, total / 10), nextPrint = trainer.Iteration + step;
+        long? totalModes = trainer.TotalModes;
         return trainer.Train(new SyncProgress<TrainingProgress>(p =>
         {
             if (p.Iteration < nextPrint && p.Iteration != total) return;
             nextPrint = p.Iteration + step;
             var e = p.LatestEvaluation;
             string at = e is not null && e.Iteration != p.Iteration ? $" (evaluated at iteration {e.Iteration})" : "";
-            console.WriteLine($"[{p.Iteration,7}/{total}] {Describe(e)}{at}");
+            console.WriteLine($"[{p.Iteration,7}/{total}] {Describe(e, totalModes)}{at}");
         }), token);
     }
 
-    private static string Describe(EvaluationRecord? e) => e switch
+    private static string Describe(EvaluationRecord? e, long? totalModes) => e switch
     {
         null => "training",
         { Sampled: { } m } => string.Create(CultureInfo.InvariantCulture,
-            $"sampled: top-{m.TopK} mean R {m.TopKMeanReward:G4}  modes {e.ModesFound}  diversity {m.Diversity:F2}  log Z {e.LogZ:F3}"),
+            $"sampled: top-{m.TopK} mean R {m.TopKMeanReward:G4}  {(totalModes == 0 ? "" : $"modes {ModesFound(e.ModesFound, totalModes)}  ")}diversity {m.Diversity:F2}  log Z {e.LogZ:F3}"),
         _ => string.Create(CultureInfo.InvariantCulture, $"exact TV {e.ExactTotalVariation:F4}  JSD {e.JensenShannon:F4}  log Z {e.LogZ:F3}"),
     };
 
-    private static void PrintTable(IAnsiConsole console, TrainingResult result, GFlowNetTrainerOptions options)
+    /// <summary>"69 of 328" where the total is known, "69" where it is not.</summary>
+    internal static string ModesFound(int found, long? totalModes)
+        => totalModes is long total ? string.Create(CultureInfo.InvariantCulture, $"{found} of {total}") : found.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The final table; "modes found" shows the total, and is left out where the task has no modes (the DAG task).</summary>
+    private static void PrintTable(IAnsiConsole console, TrainingResult result, GFlowNetTrainerOptions options, long? totalModes)
     {
         var f = result.Final;
         var table = new Table().AddColumn("metric").AddColumn(new TableColumn("value").RightAligned());
@@ -234,7 +241,7 @@ internal static class TrainCommand
         Row("log Z", F(f.LogZ, "F5"));
         Row("true log Z", F(f.TrueLogZ, "F5"));
         Row("|log Z - log Z*|", F(Math.Abs(f.LogZ - f.TrueLogZ), "F5"));
-        Row("modes found", f.ModesFound.ToString(CultureInfo.InvariantCulture));
+        if (totalModes != 0) Row("modes found", ModesFound(f.ModesFound, totalModes));
         Row("seconds", F(f.Seconds, "F1"));
         Row("ms / iteration", F(f.Iteration > 0 ? 1000 * f.Seconds / f.Iteration : double.NaN, "F1"));
         console.Write(table);

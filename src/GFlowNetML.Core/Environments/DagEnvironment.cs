@@ -139,6 +139,9 @@ public sealed class DagEnvironment : GFlowNetEnvironment
     /// <inheritdoc/>
     public override string Name => "dag";
 
+    /// <summary>0: the DAG task has no modes (its quality is the distance to the exact posterior and the edge marginals).</summary>
+    public override long? TotalModes => 0;
+
     /// <inheritdoc/>
     public override string Description => _description;
 

@@ -83,6 +83,12 @@ public abstract class GFlowNetEnvironment
     /// <summary>Whether a terminal state counts as a mode (a high-reward object) for the "modes found" metric.</summary>
     public virtual bool IsMode(ReadOnlySpan<int> state) => false;
 
+    /// <summary>How many terminal states are modes (<see cref="IsMode"/>), when the environment knows it without
+    /// enumerating its space: the total that "modes found" is reported against. 0 for an environment that defines no modes
+    /// (the metric then does not apply and is not printed); <c>null</c> (the default) when unknown, in which case a trainer
+    /// counts the modes of the enumerated space where it has one.</summary>
+    public virtual long? TotalModes => null;
+
     /// <summary>The exact log partition function log Z* = log Σ_x R(x) when it has a closed form; otherwise <c>null</c>.</summary>
     public virtual double? LogPartition => null;
 

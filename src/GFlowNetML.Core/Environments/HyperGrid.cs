@@ -76,6 +76,9 @@ public sealed class HyperGrid : GFlowNetEnvironment
     /// <summary>The number of mode cells (R = R0 + R1 + R2): <c>BandCellsPerDimension^D</c>.</summary>
     public double ModeCount => Math.Pow(BandCellsPerDimension, Dimensions);
 
+    /// <summary><see cref="ModeCount"/> as a whole number; <c>null</c> beyond 2^63 (only on astronomically large grids).</summary>
+    public override long? TotalModes => ModeCount < 9.2e18 ? (long)ModeCount : null;
+
     /// <summary>The number of cells H^D.</summary>
     public double CellCount => Math.Pow(Height, Dimensions);
 

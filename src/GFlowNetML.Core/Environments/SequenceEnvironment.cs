@@ -107,6 +107,10 @@ public sealed partial class SequenceEnvironment : GFlowNetEnvironment
     /// <summary>The reward's exact log Z* when it knows it (tables), otherwise <c>null</c>.</summary>
     public override double? LogPartition => Reward.LogPartition;
 
+    /// <summary>The table's <see cref="SequenceRewardTable.ModeCount"/> for a reward table; <c>null</c> for other rewards
+    /// (a delegate or a proxy model, whose modes are known only by testing them).</summary>
+    public override long? TotalModes => Reward is SequenceRewardTable table ? table.ModeCount : null;
+
     /// <summary>The sequence guide of the paper (<see cref="Guides.SequenceGuide"/>), with its default capacity.</summary>
     public override Guides.GFlowNetGuide DefaultGuide => new Guides.SequenceGuide(this);
 

@@ -8,23 +8,28 @@ public sealed partial class SequenceEnvironment
     /// <summary>
     /// Recreates a sequence environment from parameters (the catalog's factory for <c>sequence</c>). Every key is optional:
     /// <c>tokens</c> (4), <c>length</c> (8), <c>action-model</c> (<c>write-any-blank</c>), <c>reward</c> (<c>synthetic</c>
-    /// with <c>motifs</c> (4) and <c>seed</c> (0); or <c>table</c> with <c>path</c>, a CSV file), and the transform
-    /// <c>alpha</c> (3), <c>r-min</c> (1e-3), <c>max-reward</c> (10), <c>mode-fraction</c> (0.005), <c>alphabet</c>.
+    /// with <c>motifs</c> (4) and <c>seed</c> (0); <c>table</c> with <c>path</c>, a CSV file; or <c>qm9</c>, the shipped QM9
+    /// table, whose defaults are <see cref="SequenceTableOptions.Qm9"/>'s), and the transform <c>alpha</c> (3),
+    /// <c>r-min</c> (1e-3), <c>max-reward</c> (10), <c>mode-fraction</c> (0.005), <c>mode-count</c>, <c>alphabet</c> and
+    /// <c>token-names</c> (space-separated).
     /// </summary>
     internal static SequenceEnvironment FromParameters(EnvironmentCatalog.ParameterReader p)
     {
-        int tokens = OptionalInt(p, "tokens", 4), length = OptionalInt(p, "length", 8);
+        string kind = p.Optional("reward") ?? SyntheticBindingLandscape.Kind;
+        bool qm9 = kind == SequenceRewardTable.Qm9Kind;
+        int tokens = OptionalInt(p, "tokens", qm9 ? SequenceRewardTable.Qm9Tokens : 4), length = OptionalInt(p, "length", qm9 ? SequenceRewardTable.Qm9Length : 8);
         var model = ParseActionModel(p.Optional("action-model") ?? ActionModelName(SequenceActionModel.WriteAnyBlank));
-        var defaults = new SequenceTableOptions();
-        var options = new SequenceTableOptions
+        var defaults = qm9 ? SequenceTableOptions.Qm9 : new SequenceTableOptions();
+        var options = defaults with
         {
             Alpha = OptionalDouble(p, "alpha", defaults.Alpha),
             MinimumScore = OptionalDouble(p, "r-min", defaults.MinimumScore),
             MaxReward = OptionalDouble(p, "max-reward", defaults.MaxReward),
             ModeFraction = OptionalDouble(p, "mode-fraction", defaults.ModeFraction),
-            Alphabet = p.Optional("alphabet"),
+            ModeCount = p.Optional("mode-count") is null ? defaults.ModeCount : p.Int("mode-count"),
+            Alphabet = p.Optional("alphabet") ?? defaults.Alphabet,
+            TokenNames = p.Optional("token-names") is string names ? names.Split(' ') : defaults.TokenNames,
         };
-        string kind = p.Optional("reward") ?? SyntheticBindingLandscape.Kind;
         SequenceReward reward;
         if (kind == SyntheticBindingLandscape.Kind)
         {
@@ -38,7 +43,13 @@ public sealed partial class SequenceEnvironment
                 throw new ArgumentException($"The 'sequence' parameter 'length' is {length}, but the sequences of {p.String("path")} have length {table.Length}.", "parameters");
             reward = table;
         }
-        else throw new ArgumentException($"The 'sequence' parameter 'reward' must be 'synthetic' or 'table'; got '{kind}'.", "parameters");
+        else if (qm9)
+        {
+            if (tokens != SequenceRewardTable.Qm9Tokens || length != SequenceRewardTable.Qm9Length)
+                throw new ArgumentException($"The 'sequence' reward 'qm9' has {SequenceRewardTable.Qm9Tokens} tokens and length {SequenceRewardTable.Qm9Length}; got tokens={tokens}, length={length}.", "parameters");
+            reward = SequenceRewardTable.LoadQm9(options);
+        }
+        else throw new ArgumentException($"The 'sequence' parameter 'reward' must be 'synthetic', 'table' or 'qm9'; got '{kind}'.", "parameters");
         return new SequenceEnvironment(reward, model);
     }
 

@@ -54,6 +54,29 @@ public abstract class SequenceReward
     /// <summary>The exact log Z* = log Σ_x R(x) when the reward knows it (tables do), otherwise <c>null</c>.</summary>
     public virtual double? LogPartition => null;
 
+    /// <summary>A name per token, shown next to the sequence's text wherever a sequence is printed or written (QM9's
+    /// building blocks as SMILES: <c>C</c>, <c>O</c>, …, <c>CCC</c>), or <c>null</c> (the default) when the alphabet says
+    /// enough.</summary>
+    public virtual IReadOnlyList<string>? TokenNames => null;
+
+    /// <summary>The sequence as its tokens' <see cref="TokenNames"/>, separated by spaces, blanks shown as '_' (QM9's
+    /// <c>04474</c> is <c>C C=O C=O c1ccccc1 C=O</c>); <c>null</c> when the reward has no token names.</summary>
+    /// <param name="sequence">Token indices, or −1 for a blank.</param>
+    /// <exception cref="ArgumentException">A value is outside <c>−1 .. Tokens − 1</c>.</exception>
+    public string? FormatNames(ReadOnlySpan<int> sequence)
+    {
+        if (TokenNames is not { } names) return null;
+        var parts = new string[sequence.Length];
+        for (int i = 0; i < sequence.Length; i++)
+        {
+            int x = sequence[i];
+            if (x < -1 || x >= Tokens)
+                throw new ArgumentException($"The sequence {Format(sequence)} holds {x} at position {i}, outside the tokens 0..{Tokens - 1} and the blank (−1).", nameof(sequence));
+            parts[i] = x < 0 ? SequenceText.Blank.ToString() : names[x];
+        }
+        return string.Join(' ', parts);
+    }
+
     /// <summary>Writes log R(x) for each complete sequence of the batch.</summary>
     /// <param name="sequences">The sequences, <c>n · Length</c> token indices in <c>0 .. Tokens − 1</c>.</param>
     /// <param name="logRewards">Receives the <c>n</c> log-rewards (finite, or −∞ for R = 0).</param>

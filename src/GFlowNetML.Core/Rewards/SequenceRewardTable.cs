@@ -18,9 +18,12 @@ namespace GFlowNetML.Rewards;
 /// (scores = sigmoid(3y) of the raw values), <see cref="SequenceTableOptions.Qm9"/> (K = 11, L = 5) or
 /// <see cref="SequenceTableOptions.Seh"/> (K = 18, L = 6). From the command line: <c>gflownet train --env sequence
 /// --rewards tfbind8.csv</c>.</para>
-/// <para><b>Checks.</b> NaN, negative and infinite scores, sequences of the wrong length or with characters outside the
-/// alphabet, duplicates and missing sequences are rejected with a message naming the row (the line, for a file) and the
-/// sequence; so is a score that becomes a zero reward (y = 0 with R_min = 0).</para>
+/// <para><b>Scores.</b> Any finite score is accepted when the transform defines its reward: with R_min &gt; 0 the clamp
+/// comes first, so negative and zero scores get the reward of R_min (QM9's table has 607 negative scores). With
+/// R_min = 0 a score y ≤ 0 has no positive reward and is rejected, naming <see cref="SequenceTableOptions.MinimumScore"/>.</para>
+/// <para><b>Checks.</b> NaN and infinite scores, scores ≤ 0 with R_min = 0, sequences of the wrong length or with
+/// characters outside the alphabet, duplicates and missing sequences are rejected with a message naming the row (the line,
+/// for a file) and the sequence.</para>
 /// </remarks>
 public sealed partial class SequenceRewardTable : SequenceReward
 {
@@ -35,7 +38,7 @@ public sealed partial class SequenceRewardTable : SequenceReward
 
     /// <summary>A table from (text, score) pairs, e.g. from an ML.NET text column and a score column.</summary>
     /// <param name="tokens">The number of tokens K; the alphabet (the options' or the default) must have K characters.</param>
-    /// <param name="rows">Every sequence of the space once, spelled with the alphabet, with its score (finite, ≥ 0);
+    /// <param name="rows">Every sequence of the space once, spelled with the alphabet, with its score (finite; &gt; 0 when R_min = 0);
     /// the length L is that of the first sequence.</param>
     /// <param name="options">The transform and modes; <c>null</c> for the defaults (TFBind8's).</param>
     /// <exception cref="ArgumentException">A row is bad or the rows do not cover the space; the message names the row (0-based) and the sequence.</exception>
@@ -47,7 +50,7 @@ public sealed partial class SequenceRewardTable : SequenceReward
     /// <summary>A table from (token indices, score) pairs.</summary>
     /// <param name="tokens">The number of tokens K.</param>
     /// <param name="length">The sequence length L.</param>
-    /// <param name="rows">Every sequence of {0..K−1}^L once, with its score (finite, ≥ 0).</param>
+    /// <param name="rows">Every sequence of {0..K−1}^L once, with its score (finite; &gt; 0 when R_min = 0).</param>
     /// <param name="options">The transform and modes; <c>null</c> for the defaults (TFBind8's).</param>
     /// <exception cref="ArgumentException">A row is bad or the rows do not cover the space; the message names the row (0-based) and the sequence.</exception>
     public SequenceRewardTable(int tokens, int length, IEnumerable<(int[] Sequence, double Score)> rows, SequenceTableOptions? options = null)
@@ -62,28 +65,24 @@ public sealed partial class SequenceRewardTable : SequenceReward
         _source = source;
         Options = options;
         int count = _scores.Length;
-        var sequence = new int[Length];
 
         // y′ = max(y, R_min)^α, R = MaxReward · y′ / max y′, in log space: log R = log MaxReward + α (log ỹ − log max ỹ).
         _logRewards = new double[count];
         double logMax = double.NegativeInfinity;
+        // The collector has refused y ≤ 0 when R_min = 0, so every clamped score is > 0.
         for (int i = 0; i < count; i++)
         {
-            double clipped = Math.Max(_scores[i], options.MinimumScore);
-            if (clipped <= 0)
-            {
-                SequenceText.FromIndex(i, Tokens, sequence);
-                throw new ArgumentException($"The score of {Format(sequence)} is 0 and MinimumScore (R_min) is 0, so its reward after the transform max(y, R_min)^α is 0; set MinimumScore above 0 (the paper uses 1e-3) or remove zero scores.", nameof(options));
-            }
-            _logRewards[i] = Math.Log(clipped);
+            _logRewards[i] = Math.Log(Math.Max(_scores[i], options.MinimumScore));
             logMax = Math.Max(logMax, _logRewards[i]);
         }
         double logMaxReward = Math.Log(options.MaxReward);
         for (int i = 0; i < count; i++) _logRewards[i] = logMaxReward + options.Alpha * (_logRewards[i] - logMax);
         LogPartitionValue = Evaluation.StateSpace.LogSumExp(_logRewards);
 
-        // Modes: the ⌈f·|X|⌉ highest scores, and every sequence tied with the last of them.
-        int target = (int)Math.Min(count, Math.Max(1, Math.Ceiling(options.ModeFraction * count - 1e-9)));
+        // Modes: the ModeCount (else ⌈f·|X|⌉) highest scores, and every sequence tied with the last of them.
+        if (options.ModeCount > count)
+            throw new ArgumentOutOfRangeException(nameof(options), options.ModeCount, $"ModeCount must be at most the number of sequences, {count}.");
+        int target = options.ModeCount ?? (int)Math.Min(count, Math.Max(1, Math.Ceiling(options.ModeFraction * count - 1e-9)));
         var sorted = (double[])_scores.Clone();
         Array.Sort(sorted);
         ModeScoreThreshold = sorted[count - target];
@@ -104,7 +103,7 @@ public sealed partial class SequenceRewardTable : SequenceReward
     /// as a base-K number with position 0 most significant, equal i (so <c>AAAA, AAAC, AAAG, …</c> for <c>ACGT</c>).</summary>
     /// <param name="tokens">The number of tokens K.</param>
     /// <param name="length">The sequence length L.</param>
-    /// <param name="scores">K^L scores (finite, ≥ 0).</param>
+    /// <param name="scores">K^L scores (finite; &gt; 0 when R_min = 0).</param>
     /// <param name="options">The transform and modes; <c>null</c> for the defaults (TFBind8's).</param>
     public static SequenceRewardTable FromScores(int tokens, int length, ReadOnlySpan<double> scores, SequenceTableOptions? options = null)
         => FromScoresOf(tokens, length, scores, options, null);
@@ -130,7 +129,8 @@ public sealed partial class SequenceRewardTable : SequenceReward
     /// <summary>The number of sequences K^L.</summary>
     public int Count => _scores.Length;
 
-    /// <summary>The number of modes (≥ ⌈ModeFraction · Count⌉; more only when scores tie at the cut).</summary>
+    /// <summary>The number of modes (≥ <see cref="SequenceTableOptions.ModeCount"/>, else ⌈ModeFraction · Count⌉; more only
+    /// when scores tie at the cut).</summary>
     public int ModeCount { get; }
 
     /// <summary>The lowest score that makes a mode.</summary>
@@ -143,6 +143,9 @@ public sealed partial class SequenceRewardTable : SequenceReward
 
     /// <summary>The exact log Z* = log Σ_x R(x) over the whole table.</summary>
     public override double? LogPartition => LogPartitionValue;
+
+    /// <summary>The options' <see cref="SequenceTableOptions.TokenNames"/> (QM9's block SMILES), or <c>null</c>.</summary>
+    public override IReadOnlyList<string>? TokenNames => Options.TokenNames;
 
     /// <summary>The raw score y of a complete sequence.</summary>
     public double Score(ReadOnlySpan<int> sequence) => _scores[CheckedIndex(sequence)];
@@ -160,16 +163,17 @@ public sealed partial class SequenceRewardTable : SequenceReward
                 parts.AddRange(_source.Parameters.Select(p => $"{p.Key}={Invariant(p.Value)}"));
             else
                 parts.Add($"hash={_hash:x16}");
-            parts.AddRange(TransformParameters().Select(p => $"{p.Key}={Invariant(p.Value)}"));
+            parts.AddRange(TransformParameters(withNames: false).Select(p => $"{p.Key}={Invariant(p.Value)}"));
             return $"{_source?.Kind ?? "table"}({string.Join(", ", parts)})";
         }
     }
 
-    /// <summary>For a synthetic landscape or a CSV file: <c>reward</c> (<c>synthetic</c> or <c>table</c>), <c>tokens</c>,
-    /// <c>length</c>, the source's keys (<c>motifs</c>, <c>seed</c>; or <c>path</c>), <c>alpha</c>, <c>r-min</c>,
-    /// <c>max-reward</c>, <c>mode-fraction</c> and, when not the default, <c>alphabet</c>. <c>null</c> for a table built in memory.</summary>
+    /// <summary>For a synthetic landscape, a CSV file or the shipped QM9 table: <c>reward</c> (<c>synthetic</c>, <c>table</c>
+    /// or <c>qm9</c>), <c>tokens</c>, <c>length</c>, the source's keys (<c>motifs</c>, <c>seed</c>; or <c>path</c>),
+    /// <c>alpha</c>, <c>r-min</c>, <c>max-reward</c>, <c>mode-fraction</c> and, when set or not the default,
+    /// <c>mode-count</c>, <c>alphabet</c> and <c>token-names</c> (space-separated). <c>null</c> for a table built in memory.</summary>
     public override IReadOnlyDictionary<string, string>? Parameters => _source is null ? null : EnvironmentCatalog.Invariant(
-        [("reward", _source.Kind), ("tokens", Tokens), ("length", Length), .. _source.Parameters, .. TransformParameters()]);
+        [("reward", _source.Kind), ("tokens", Tokens), ("length", Length), .. _source.Parameters, .. TransformParameters(withNames: true)]);
 
     /// <inheritdoc/>
     protected override void ComputeLogRewards(ReadOnlySpan<int> sequences, Span<double> logRewards)
@@ -180,13 +184,15 @@ public sealed partial class SequenceRewardTable : SequenceReward
     /// <inheritdoc/>
     protected override bool IsModeCore(ReadOnlySpan<int> sequence) => _modes[SequenceText.Index(sequence, Tokens)];
 
-    private IEnumerable<(string Key, object Value)> TransformParameters()
+    private IEnumerable<(string Key, object Value)> TransformParameters(bool withNames)
     {
         yield return ("alpha", Options.Alpha);
         yield return ("r-min", Options.MinimumScore);
         yield return ("max-reward", Options.MaxReward);
         yield return ("mode-fraction", Options.ModeFraction);
+        if (Options.ModeCount is int modes) yield return ("mode-count", modes);
         if (Alphabet != SequenceText.DefaultAlphabet(Tokens)) yield return ("alphabet", Alphabet);
+        if (withNames && Options.TokenNames is { } names) yield return ("token-names", string.Join(' ', names));
     }
 
     private static string Invariant(object value) => EnvironmentCatalog.Invariant(("v", value))["v"];
@@ -203,11 +209,11 @@ public sealed partial class SequenceRewardTable : SequenceReward
     private static SequenceScoreCollector NewCollector(int tokens, int length, SequenceTableOptions options, Func<int, string> where, Func<string, Exception> error)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        options.Validate(tokens);
         if (tokens < 1) throw new ArgumentOutOfRangeException(nameof(tokens), tokens, "tokens must be at least 1.");
         if (length < 1) throw new ArgumentOutOfRangeException(nameof(length), length, "length must be at least 1.");
         string alphabet = SequenceText.Resolve(options.Alphabet, tokens, nameof(options.Alphabet));
-        return new SequenceScoreCollector(tokens, length, alphabet, where, error);
+        return new SequenceScoreCollector(tokens, length, alphabet, options.MinimumScore, nameof(options.MinimumScore), where, error);
     }
 
     private static SequenceScoreCollector CollectTokens(int tokens, int length, IEnumerable<(int[] Sequence, double Score)> rows, SequenceTableOptions options)

@@ -164,6 +164,11 @@ public sealed class GFlowNetTrainer : IDisposable
     /// <summary>The number of distinct modes among all terminal states sampled for training so far.</summary>
     public int ModesFound => _modes.Count;
 
+    /// <summary>How many modes there are to find: the environment's <see cref="GFlowNetEnvironment.TotalModes"/>, else the
+    /// modes among the terminal states of the enumerated space; <c>null</c> when neither is known. 0 means the task has no
+    /// modes, so <see cref="ModesFound"/> does not apply.</summary>
+    public long? TotalModes => _env.TotalModes ?? (_space is null ? null : _space.TerminalIsMode.LongCount(m => m));
+
     /// <summary>The number of scalar parameters of the forward policy.</summary>
     public long PolicyParameterCount => _policyNetwork.ParameterCount;
 
