@@ -18,11 +18,13 @@ public sealed class EnvironmentOptionTests
     [TestCleanup]
     public void DeleteDir() => CliHarness.DeleteQuietly(_dir);
 
+    private int _runs;
+
     private JsonObject Train(params string[] args) => TrainWithOutput(args).Metrics;
 
     private (JsonObject Metrics, string StdOut) TrainWithOutput(params string[] args)
     {
-        string outDir = Path.Combine(_dir, "run");
+        string outDir = Path.Combine(_dir, $"run{++_runs}"); // one folder per run: train refuses a folder holding another
         var result = CliHarness.RunInProcess(["train", .. args, "--iterations", "4", "--batch-size", "8", "--eval-every", "2",
             "--out", outDir, .. CliHarness.SmallNetworks]);
         Assert.AreEqual(0, result.ExitCode, result.ToString());

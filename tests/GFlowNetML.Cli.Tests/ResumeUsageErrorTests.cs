@@ -76,7 +76,7 @@ public sealed class ResumeUsageErrorTests
 
     [TestMethod]
     [DataRow("\"Threads\": 1,", "\"Threads\": -3,", "run.json has Threads -3; it must be in 1..256 (as --threads).")]
-    [DataRow("\"Env\": \"hypergrid\"", "\"Env\": \"nope\"", "run.json does not describe a valid environment: --env must be one of: hypergrid, sequence, dag, bitseq; got 'nope'.")]
+    [DataRow("\"Env\": \"hypergrid\"", "\"Env\": \"nope\"", "run.json does not describe a valid environment: --env must be one of: hypergrid, sequence, qm9, dag, bitseq; got 'nope'.")]
     [DataRow("\"Height\": 4", "\"Height\": -4", "run.json does not describe a valid environment: --height must be an integer in 2..1048576; got '-4'.")]
     public void AnEditedRunJsonIsValidatedLikeTheCommandLineBeforeAnythingNative(string field, string edited, string expected)
     {
