@@ -39,6 +39,8 @@ internal sealed class TrainSettings
         nameof(GFlowNetTrainerOptions.PolicyHiddenWidth) => "--hidden-width",
         nameof(GFlowNetTrainerOptions.CriticHiddenLayers) => "--critic-layers",
         nameof(GFlowNetTrainerOptions.CriticHiddenWidth) => "--critic-width",
+        nameof(GFlowNetTrainerOptions.BatchSize) => "--batch-size",
+        nameof(GFlowNetTrainerOptions.EvalSamples) => "--eval-samples",
         _ => property,
     };
 
@@ -64,7 +66,7 @@ internal sealed class TrainSettings
         try { t.Method = TrainingMethodNames.Parse(method); }
         catch (ArgumentException) { throw new UsageException($"--method must be one of: {TrainingMethodNames.Allowed}; got '{method}'."); }
         t.Iterations = a.Int("iterations", 2000, 1);
-        t.BatchSize = a.Int("batch-size", 128, 1);
+        t.BatchSize = a.Int("batch-size", 128, 1, GFlowNetTrainerOptions.MaxBatchSize);
         t.Seed = a.Long("seed", 0);
         t.EvalEvery = a.Int("eval-every", 10, 1);
         t.CheckpointEvery = a.Int("checkpoint-every", 0, 0);

@@ -22,7 +22,7 @@ public sealed class OptionsTests
 
     [TestMethod]
     [DataRow(nameof(GFlowNetTrainerOptions.Iterations), "at least 1")]
-    [DataRow(nameof(GFlowNetTrainerOptions.BatchSize), "at least 1")]
+    [DataRow(nameof(GFlowNetTrainerOptions.BatchSize), "in [1, 1048576]")]
     [DataRow(nameof(GFlowNetTrainerOptions.EvalEvery), "at least 1")]
     [DataRow(nameof(GFlowNetTrainerOptions.PolicyLearningRate), "greater than 0")]
     [DataRow(nameof(GFlowNetTrainerOptions.LogZLearningRate), "greater than 0")]
@@ -147,7 +147,7 @@ public sealed class OptionsTests
         typeof(GFlowNetTrainerOptions).GetProperty(option)!.SetValue(o, 0);
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(o.Validate);
         Assert.AreEqual(option, e.ParamName);
-        StringAssert.Contains(e.Message, $"{option} must be at least 1; got 0");
+        StringAssert.Contains(e.Message, $"{option} must be in [1, {(option == nameof(GFlowNetTrainerOptions.LineSearchSteps) ? 100 : 1000)}]; got 0");
     }
 
     [TestMethod]

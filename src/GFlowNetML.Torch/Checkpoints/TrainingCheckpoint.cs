@@ -86,6 +86,9 @@ internal sealed class TrainingCheckpoint
             throw new InvalidDataException($"The checkpoint '{path}' has format version {version}; this GFlowNetML reads versions up to {FormatVersion}.");
         var header = JsonSerializer.Deserialize<CheckpointHeader>(r.ReadString(), CheckpointJson.Options)
             ?? throw new InvalidDataException($"The checkpoint '{path}' has an empty header.");
+        if (header.Options is null || header.Environment is null || header.History is null || header.ModesFound is null
+            || header.OptimizerSteps is null || header.SamplerRandom is null)
+            throw new InvalidDataException($"The checkpoint '{path}' is malformed: its header lacks one of Options, Environment, History, ModesFound, OptimizerSteps, SamplerRandom.");
         int groups = r.ReadInt32();
         var tensors = new Dictionary<string, float[][]>(groups);
         for (int g = 0; g < groups; g++)

@@ -86,7 +86,18 @@ public sealed class GFlowNetTrainer : IDisposable
             nameof(GFlowNetTrainerOptions.PolicyHiddenLayers), nameof(GFlowNetTrainerOptions.PolicyHiddenWidth));
         CheckNetworkSize("the critic network", environment.EncodingWidth, options.CriticHiddenLayers, options.CriticHiddenWidth, 1,
             nameof(GFlowNetTrainerOptions.CriticHiddenLayers), nameof(GFlowNetTrainerOptions.CriticHiddenWidth));
+        // A batch's worst case: every trajectory of maximal length, each row holding its encoding, its action scores and
+        // the policy's activations (kept for the backward pass).
+        long perRow = environment.EncodingWidth + environment.ActionCount + (long)options.PolicyHiddenLayers * options.PolicyHiddenWidth;
+        long rows = (long)Math.Max(options.BatchSize, options.EvalSamples) * environment.MaxTrajectoryLength;
+        double floats = (double)rows * perRow;
+        if (floats > MaxBatchFloats)
+            throw new ArgumentOutOfRangeException(nameof(GFlowNetTrainerOptions.BatchSize), options.BatchSize, FormattableString.Invariant(
+                $"{nameof(GFlowNetTrainerOptions.BatchSize)} {options.BatchSize} (or {nameof(GFlowNetTrainerOptions.EvalSamples)} {options.EvalSamples}) × trajectories of up to {environment.MaxTrajectoryLength} steps × {perRow} values per step could need {floats * 4 / (1L << 30):F0} GiB; at most {MaxBatchFloats * 4 / (1L << 30)} GiB per batch are allowed (lower {nameof(GFlowNetTrainerOptions.BatchSize)}, {nameof(GFlowNetTrainerOptions.EvalSamples)} or the network's width)."));
     }
+
+    /// <summary>The most floats one batch may need in the worst case (2^32: 16 GiB).</summary>
+    public const long MaxBatchFloats = 1L << 32;
 
     private static void CheckNetworkSize(string network, int inputs, int layers, int width, int outputs, string layersOption, string widthOption)
     {
@@ -403,9 +414,32 @@ public sealed class GFlowNetTrainer : IDisposable
         }
     }
 
+    /// <summary>The header's counters and lists, checked before anything is restored: a crafted checkpoint whose checksum
+    /// matches must be refused like a bad command line, not reach the trainer.</summary>
+    private void CheckHeader(CheckpointHeader h)
+    {
+        static void Bad(string what) => throw new InvalidDataException($"The checkpoint's header is malformed: {what}.");
+        if (h.Iteration < 0) Bad($"Iteration is {h.Iteration}");
+        if (h.Trajectories < 0 || h.Trajectories > h.Iteration * (long)_options.BatchSize) Bad($"Trajectories is {h.Trajectories} after {h.Iteration} iterations of {_options.BatchSize}");
+        if (!(h.Epsilon >= 0 && h.Epsilon <= 1)) Bad($"Epsilon is {h.Epsilon}, not in [0, 1]");
+        if (!(h.Seconds >= 0) || double.IsInfinity(h.Seconds)) Bad($"Seconds is {h.Seconds}");
+        if (h.SamplerRandom is not { Length: 4 } words || words.All(w => w == 0)) Bad("SamplerRandom is not a generator state (four words, not all zero)");
+        if (h.History is null || h.History.Count == 0) Bad("History is empty (it starts with the evaluation at iteration 0)");
+        long previous = -1;
+        foreach (var e in h.History!)
+        {
+            if (e is null || e.Iteration <= previous || e.Iteration > h.Iteration) Bad("History's iterations do not increase up to the checkpoint's");
+            previous = e!.Iteration;
+        }
+        if (h.ModesFound is null || h.ModesFound.Any(m => m is null || m.Length != _env.StateWidth))
+            Bad($"ModesFound holds a state that is not {_env.StateWidth} integers");
+        if (h.OptimizerSteps is null || h.OptimizerSteps.Values.Any(n => n < 0)) Bad("OptimizerSteps holds a negative count");
+    }
+
     private void Restore(TrainingCheckpoint checkpoint)
     {
         var h = checkpoint.Header;
+        CheckHeader(h);
         var t = checkpoint.Tensors;
         float[][] Group(string name) => t.TryGetValue(name, out var g) ? g : throw new InvalidDataException($"The checkpoint lacks '{name}'.");
         long Steps(string name) => h.OptimizerSteps.TryGetValue(name, out long n) ? n : throw new InvalidDataException($"The checkpoint lacks the step count of '{name}'.");

@@ -97,15 +97,18 @@ public sealed class GFlowNetTrainerOptions
     /// <summary>The folder checkpoints are written to; required when <see cref="CheckpointEvery"/> is positive.</summary>
     public string? CheckpointDirectory { get; set; }
 
+    /// <summary>The largest <see cref="BatchSize"/> (2^20 trajectories).</summary>
+    public const int MaxBatchSize = 1 << 20;
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid option and its allowed values.</summary>
     public void Validate()
     {
         if (!Enum.IsDefined(Method)) Fail(nameof(Method), Method, $"one of {TrainingMethodNames.Allowed}");
         if (Iterations < 1) Fail(nameof(Iterations), Iterations, "at least 1");
-        if (BatchSize < 1) Fail(nameof(BatchSize), BatchSize, "at least 1");
+        if (BatchSize is < 1 or > MaxBatchSize) Fail(nameof(BatchSize), BatchSize, $"in [1, {MaxBatchSize}]");
         if (EvalEvery < 1) Fail(nameof(EvalEvery), EvalEvery, "at least 1");
-        if (EvalSamples < 1) Fail(nameof(EvalSamples), EvalSamples, "at least 1");
-        if (TopK < 1) Fail(nameof(TopK), TopK, "at least 1");
+        if (EvalSamples is < 1 or > 1_000_000) Fail(nameof(EvalSamples), EvalSamples, "in [1, 1000000]");
+        if (TopK is < 1 or > 1_000_000) Fail(nameof(TopK), TopK, "in [1, 1000000]");
         if (Threads is < 1 or > 256) Fail(nameof(Threads), Threads, "in [1, 256]");
         Positive(nameof(PolicyLearningRate), PolicyLearningRate);
         Positive(nameof(LogZLearningRate), LogZLearningRate);
@@ -114,8 +117,8 @@ public sealed class GFlowNetTrainerOptions
         if (!(BackwardLambda >= 0 && BackwardLambda <= 1)) Fail(nameof(BackwardLambda), BackwardLambda, "in [0, 1]");
         if (!(SubTrajectoryLambda > 0 && SubTrajectoryLambda <= 1)) Fail(nameof(SubTrajectoryLambda), SubTrajectoryLambda, "in (0, 1]");
         Positive(nameof(TrustRegionDelta), TrustRegionDelta);
-        if (ConjugateGradientIterations < 1) Fail(nameof(ConjugateGradientIterations), ConjugateGradientIterations, "at least 1");
-        if (LineSearchSteps < 1) Fail(nameof(LineSearchSteps), LineSearchSteps, "at least 1");
+        if (ConjugateGradientIterations is < 1 or > 1000) Fail(nameof(ConjugateGradientIterations), ConjugateGradientIterations, "in [1, 1000]");
+        if (LineSearchSteps is < 1 or > 100) Fail(nameof(LineSearchSteps), LineSearchSteps, "in [1, 100]");
         if (PolicyHiddenLayers < 0) Fail(nameof(PolicyHiddenLayers), PolicyHiddenLayers, "at least 0");
         if (PolicyHiddenWidth < 1) Fail(nameof(PolicyHiddenWidth), PolicyHiddenWidth, "at least 1");
         if (CriticHiddenLayers < 0) Fail(nameof(CriticHiddenLayers), CriticHiddenLayers, "at least 0");
