@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using GFlowNetML.Torch.Training;
 using GFlowNetML.Trainers;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -26,6 +27,9 @@ namespace GFlowNetML.Tuning;
 /// it proposes the next, as a sequential search does; more trials per round let concurrent trials fill the cores, at the
 /// price of proposals that know less (the cost-frugal tuner then proposes a round's points from the same incumbent,
 /// stepping in independent random directions).</para>
+/// <para>With early stopping (<see cref="SetEarlyStopping(EarlyStoppingOptions)"/>) a trial is judged at its evaluations
+/// against the trials of earlier rounds only, so the decisions keep that independence (see
+/// <see cref="EarlyStoppingOptions"/>).</para>
 /// </remarks>
 public sealed class GFlowNetExperiment
 {
@@ -63,6 +67,10 @@ public sealed class GFlowNetExperiment
 
     /// <summary>The time budget in seconds (a trial still running when it ends is cancelled). Default unlimited.</summary>
     public double MaxSeconds { get; private set; } = double.PositiveInfinity;
+
+    /// <summary>The early-stopping rule and its settings. Default <see cref="EarlyStoppingOptions.None"/>: every trial trains
+    /// to its budget.</summary>
+    public EarlyStoppingOptions EarlyStopping { get; private set; } = EarlyStoppingOptions.None;
 
     /// <summary>The experiment's seed: the tuner's seed and, unless the base options fix one, the source of the trials'
     /// training seed. Default drawn from the <c>MLContext</c>'s seed.</summary>
@@ -120,7 +128,7 @@ public sealed class GFlowNetExperiment
         return this;
     }
 
-    /// <summary>Minimises a metric of the user's own (<see cref="TuningObjective.Custom"/>).</summary>
+    /// <summary>Minimises a metric of the user's own (<see cref="TuningObjective.Custom(string, Func{GFlowNetSamplerTransformer, double})"/>).</summary>
     public GFlowNetExperiment SetObjective(string name, Func<GFlowNetSamplerTransformer, double> metric) => SetObjective(TuningObjective.Custom(name, metric));
 
     /// <summary>Runs at most <paramref name="maxTrials"/> trials (at least 1).</summary>
@@ -157,6 +165,23 @@ public sealed class GFlowNetExperiment
         return this;
     }
 
+    /// <summary>Stops poor trials early by <paramref name="options"/>' rule (see <see cref="EarlyStoppingOptions"/>); the
+    /// objective must evaluate records (<see cref="TuningObjective.EvaluatesRecords"/>), which <see cref="Run(CancellationToken)"/> checks.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range (named, with the values it allows).</exception>
+    public GFlowNetExperiment SetEarlyStopping(EarlyStoppingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        EarlyStopping = options;
+        return this;
+    }
+
+    /// <summary>Stops poor trials early by <paramref name="rule"/> with a grace period of <paramref name="gracePeriod"/>
+    /// iterations (null: the base options' EvalEvery) and ASHA's reduction factor <paramref name="reductionFactor"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range (named, with the values it allows).</exception>
+    public GFlowNetExperiment SetEarlyStopping(EarlyStoppingRule rule, int? gracePeriod = null, int reductionFactor = 3)
+        => SetEarlyStopping(new EarlyStoppingOptions { Rule = rule, GracePeriod = gracePeriod, ReductionFactor = reductionFactor });
+
     /// <summary>Seeds the tuner and, unless the base options fix one, the trials' training seed.</summary>
     public GFlowNetExperiment SetSeed(int seed)
     {
@@ -182,17 +207,21 @@ public sealed class GFlowNetExperiment
     /// <param name="progress">Told about each trial as it ends (on the experiment's thread).</param>
     /// <param name="cancellationToken">Stops the experiment: the trial in progress is cancelled and recorded as such, and the
     /// trials so far are returned.</param>
-    /// <exception cref="InvalidOperationException">The tuner proposed a point of another dimension than the search space's.</exception>
+    /// <exception cref="InvalidOperationException">The tuner proposed a point of another dimension than the search space's, or
+    /// early stopping is on with an objective that cannot evaluate records.</exception>
     public TuningResult Run(IProgress<TuningTrial>? progress, CancellationToken cancellationToken = default)
     {
         var space = SearchSpace;
+        var earlyStopping = EarlyStopping;
+        if (earlyStopping.Rule != EarlyStoppingRule.None && !Objective.EvaluatesRecords)
+            throw new InvalidOperationException($"Early stopping ({earlyStopping}) needs the objective at every evaluation, but '{Objective.Name}' is computed from a fitted sampler only; use TuningObjective.Custom(name, metric, evaluationMetric) or turn early stopping off.");
         var tuner = _tuner ?? _tunerFactory(space, Seed);
         var data = _data ?? SeedOnlyData();
         long trainingSeed = TrainingSeed;
         var host = ((IHostEnvironment)_mlContext).Register("GFlowNet.Tuning");
         using var channel = host.Start("GFlowNet tuning");
         channel.Info(MessageSensitivity.None, $"Tuning {space.Count} options of {BaseOptions.GetType().Name} ({string.Join(", ", space.Dimensions.Select(d => d.Name))}) "
-            + $"with {tuner.GetType().Name}, minimising {Objective.Name}: at most {MaxTrials} trials{(double.IsPositiveInfinity(MaxSeconds) ? "" : FormattableString.Invariant($" in {MaxSeconds:G} s"))}, training seed {trainingSeed}.");
+            + $"with {tuner.GetType().Name}, minimising {Objective.Name}, early stopping {earlyStopping}: at most {MaxTrials} trials{(double.IsPositiveInfinity(MaxSeconds) ? "" : FormattableString.Invariant($" in {MaxSeconds:G} s"))}, training seed {trainingSeed}.");
 
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (!double.IsPositiveInfinity(MaxSeconds)) budget.CancelAfter(TimeSpan.FromSeconds(Math.Min(MaxSeconds, int.MaxValue / 1000.0)));
@@ -220,10 +249,12 @@ public sealed class GFlowNetExperiment
                 round.Add((settings, point));
             }
             var outcomes = new (TuningTrial Trial, GFlowNetSamplerTransformer? Model)?[round.Count];
+            // The round's trials are judged against the trials of earlier rounds only: all ended, whatever the concurrency.
+            var stopper = earlyStopping.Rule == EarlyStoppingRule.None ? null : new EarlyStopper(earlyStopping, trials.ToArray(), BaseOptions.EvalEvery);
             Parallel.For(0, round.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(MaxConcurrentTrials, round.Count) }, k =>
             {
                 // No trial starts once the budget is spent or the caller cancelled (those already training are cancelled).
-                if (!budget.IsCancellationRequested) outcomes[k] = RunTrial(space, round[k].Settings, round[k].Point, data, trainingSeed, budget.Token);
+                if (!budget.IsCancellationRequested) outcomes[k] = RunTrial(space, round[k].Settings, round[k].Point, data, trainingSeed, stopper, budget.Token);
             });
             bool stop = false;
             for (int k = 0; k < round.Count; k++) // results in trial order, whatever order they finished in
@@ -235,7 +266,8 @@ public sealed class GFlowNetExperiment
                 }
                 var (trial, model) = outcome;
                 trials.Add(trial);
-                tuner.Update(new TrialResult(round[k].Settings, round[k].Point, trial.Metric, trial.Seconds));
+                // A pruned trial is a miss for the tuner: it never follows a point whose training it did not see end.
+                tuner.Update(new TrialResult(round[k].Settings, round[k].Point, trial.Status == TrialStatus.Pruned ? double.PositiveInfinity : trial.Metric, trial.Seconds));
                 channel.Info(MessageSensitivity.None, FormattableString.Invariant($"{trial} in {trial.Seconds:F1} s{(trial.Error is null ? "" : ": " + trial.Error)}"));
                 if (trial.Status == TrialStatus.Succeeded && (best is null || trial.Metric < best.Metric))
                 {
@@ -252,7 +284,11 @@ public sealed class GFlowNetExperiment
             }
         }
         channel.Info(MessageSensitivity.None, best is null ? $"No trial succeeded ({stopReason})." : $"Best: {best} ({stopReason}).");
-        return new TuningResult(Objective.Name, trials, best, bestModel, clock.Elapsed.TotalSeconds, stopReason);
+        var result = new TuningResult(Objective.Name, trials, best, bestModel, clock.Elapsed.TotalSeconds, stopReason);
+        if (earlyStopping.Rule != EarlyStoppingRule.None)
+            channel.Info(MessageSensitivity.None, FormattableString.Invariant(
+                $"Early stopping pruned {result.PrunedTrials} of {trials.Count} trials: {result.IterationsRun} iterations run, {result.IterationsSaved} saved (about {result.SecondsSaved:F1} s)."));
+        return result;
     }
 
     private static string? StopReason(CancellationToken caller, CancellationToken budget, ITuner tuner, int trialId)
@@ -264,34 +300,58 @@ public sealed class GFlowNetExperiment
     }
 
     private (TuningTrial Trial, GFlowNetSamplerTransformer? Model) RunTrial(SearchSpace space, TrialSettings settings, double[] point, IDataView data,
-        long trainingSeed, CancellationToken token)
+        long trainingSeed, EarlyStopper? stopper, CancellationToken token)
     {
         var clock = Stopwatch.StartNew();
         IReadOnlyDictionary<string, object> values = new Dictionary<string, object>();
         GFlowNetSamplerOptions? options = null;
+        var evaluations = new List<TrialEvaluation>();
+        long iterations = 0;
+        bool pruned = false;
+        using var prune = CancellationTokenSource.CreateLinkedTokenSource(token);
+        TuningTrial Trial(double metric, TrialStatus status, string? error)
+            => new(settings.TrialId, point, values, options, trainingSeed, metric, clock.Elapsed.TotalSeconds, status, error, iterations, evaluations.ToArray());
         try
         {
             options = space.Sample(point, BaseOptions);
             values = space.Values(point);
             options.Seed = trainingSeed;
-            var model = new GFlowNetSamplerEstimator(TrialContext(settings.TrialId), options).Fit(data, token);
+            long budget = options.Iterations;
+            var watch = new Watch(p =>
+            {
+                iterations = p.Iteration;
+                if (stopper is null || pruned || p.LatestEvaluation is not { } e || e.Iteration != p.Iteration) return;
+                evaluations.Add(new TrialEvaluation(e.Iteration, Objective.Evaluate(e), e.Seconds));
+                if (stopper.ShouldStop(evaluations, budget))
+                {
+                    pruned = true;
+                    prune.Cancel(); // the trainer stops before the next iteration
+                }
+            });
+            var model = new GFlowNetSamplerEstimator(TrialContext(settings.TrialId), options).Fit(data, watch, prune.Token);
             double metric = Objective.Evaluate(model);
-            if (double.IsNaN(metric))
-                return (new TuningTrial(settings.TrialId, point, values, options, trainingSeed, double.PositiveInfinity, clock.Elapsed.TotalSeconds, TrialStatus.Failed,
-                    $"The metric {Objective.Name} is NaN."), null);
-            return (new TuningTrial(settings.TrialId, point, values, options, trainingSeed, metric, clock.Elapsed.TotalSeconds, TrialStatus.Succeeded, null), model);
+            if (double.IsNaN(metric)) return (Trial(double.PositiveInfinity, TrialStatus.Failed, $"The metric {Objective.Name} is NaN."), null);
+            return (Trial(metric, TrialStatus.Succeeded, null), model);
+        }
+        catch (OperationCanceledException) when (pruned)
+        {
+            return (Trial(evaluations[^1].Metric, TrialStatus.Pruned, null), null);
         }
         catch (OperationCanceledException e) when (token.IsCancellationRequested)
         {
-            return (new TuningTrial(settings.TrialId, point, values, options, trainingSeed, double.PositiveInfinity, clock.Elapsed.TotalSeconds, TrialStatus.Cancelled,
-                $"{e.GetType().Name}: {e.Message}"), null);
+            return (Trial(double.PositiveInfinity, TrialStatus.Cancelled, $"{e.GetType().Name}: {e.Message}"), null);
         }
         catch (Exception e)
         {
             string message = string.Join(" ", e.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
-            return (new TuningTrial(settings.TrialId, point, values, options, trainingSeed, double.PositiveInfinity, clock.Elapsed.TotalSeconds, TrialStatus.Failed,
-                $"{e.GetType().Name}: {message}"), null);
+            return (Trial(double.PositiveInfinity, TrialStatus.Failed, $"{e.GetType().Name}: {message}"), null);
         }
+    }
+
+    /// <summary>An <see cref="IProgress{T}"/> that reports synchronously on the training thread.</summary>
+    private sealed class Watch(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
     }
 
     /// <summary>The context a trial fits in: its own, because an <c>MLContext</c> is not safe for concurrent fits, with the
