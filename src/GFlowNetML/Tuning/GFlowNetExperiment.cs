@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Reflection;
+using System.Text.Json.Nodes;
 using GFlowNetML.Torch.Training;
 using GFlowNetML.Trainers;
 using Microsoft.ML;
@@ -30,6 +32,11 @@ namespace GFlowNetML.Tuning;
 /// <para>With early stopping (<see cref="SetEarlyStopping(EarlyStoppingOptions)"/>) a trial is judged at its evaluations
 /// against the trials of earlier rounds only, so the decisions keep that independence (see
 /// <see cref="EarlyStoppingOptions"/>).</para>
+/// <para>With a checkpoint folder (<see cref="SetCheckpoint(string)"/>) the experiment writes its state there after every
+/// finished trial, atomically, and a later <see cref="Run(CancellationToken)"/> of the same experiment — after a crash or a
+/// kill — replays the finished trials through a fresh tuner (proposals are a deterministic function of the seed and the
+/// results told) instead of training them again, re-runs the trials that had not finished, and ends with the same trials
+/// and metrics as an uninterrupted run.</para>
 /// </remarks>
 public sealed class GFlowNetExperiment
 {
@@ -71,6 +78,9 @@ public sealed class GFlowNetExperiment
     /// <summary>The early-stopping rule and its settings. Default <see cref="EarlyStoppingOptions.None"/>: every trial trains
     /// to its budget.</summary>
     public EarlyStoppingOptions EarlyStopping { get; private set; } = EarlyStoppingOptions.None;
+
+    /// <summary>The folder the experiment's state is written to and resumed from, or null (the default) for none.</summary>
+    public string? CheckpointFolder { get; private set; }
 
     /// <summary>The experiment's seed: the tuner's seed and, unless the base options fix one, the source of the trials'
     /// training seed. Default drawn from the <c>MLContext</c>'s seed.</summary>
@@ -182,6 +192,28 @@ public sealed class GFlowNetExperiment
     public GFlowNetExperiment SetEarlyStopping(EarlyStoppingRule rule, int? gracePeriod = null, int reductionFactor = 3)
         => SetEarlyStopping(new EarlyStoppingOptions { Rule = rule, GracePeriod = gracePeriod, ReductionFactor = reductionFactor });
 
+    /// <summary>Writes the experiment's state to <c><paramref name="folder"/>/tune-state.json</c> after every finished trial
+    /// (to a temporary file renamed over the old state, so a kill never leaves a torn file), and resumes from it: when
+    /// <see cref="Run(CancellationToken)"/> finds a state of the same experiment there, the trials it records (succeeded,
+    /// pruned or failed) are replayed through a fresh tuner, each replayed proposal checked against the recorded point, and
+    /// only the rest are trained, so the tune ends with the same trials and metrics as one that was never interrupted. A
+    /// trial that was training when the process died is trained again from its start; a cancelled trial is never recorded.
+    /// The time budget counts from the resumed run's start; <see cref="MaxTrials"/> may be raised to extend a finished tune.
+    /// </summary>
+    /// <remarks>A tuner given with <see cref="SetTuner(ITuner)"/> must be fresh (nothing proposed yet) for the replay to
+    /// rebuild its state; the built-in ones are made afresh for every run. <see cref="TuningResult.BestModel"/> of a best
+    /// trial read from the state is trained again from its options and seed when first read (training is deterministic).
+    /// The state is refused with <see cref="InvalidDataException"/> when corrupt and <see cref="InvalidOperationException"/>
+    /// when it belongs to another experiment (other options, search space, tuner, objective, seeds, round size or early
+    /// stopping).</remarks>
+    /// <exception cref="ArgumentException"><paramref name="folder"/> is empty.</exception>
+    public GFlowNetExperiment SetCheckpoint(string folder)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        CheckpointFolder = folder;
+        return this;
+    }
+
     /// <summary>Seeds the tuner and, unless the base options fix one, the trials' training seed.</summary>
     public GFlowNetExperiment SetSeed(int seed)
     {
@@ -218,6 +250,9 @@ public sealed class GFlowNetExperiment
         var tuner = _tuner ?? _tunerFactory(space, Seed);
         var data = _data ?? SeedOnlyData();
         long trainingSeed = TrainingSeed;
+        var checkpoint = CheckpointFolder is null ? null
+            : TuningCheckpoint.Open(CheckpointFolder, Identity(space, tuner, trainingSeed), (id, point, status, metric, seconds, error, iterations, evaluations)
+                => Restore(space, id, point, status, metric, seconds, error, iterations, evaluations, trainingSeed));
         var host = ((IHostEnvironment)_mlContext).Register("GFlowNet.Tuning");
         using var channel = host.Start("GFlowNet tuning");
         channel.Info(MessageSensitivity.None, $"Tuning {space.Count} options of {BaseOptions.GetType().Name} ({string.Join(", ", space.Dimensions.Select(d => d.Name))}) "
@@ -226,6 +261,8 @@ public sealed class GFlowNetExperiment
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (!double.IsPositiveInfinity(MaxSeconds)) budget.CancelAfter(TimeSpan.FromSeconds(Math.Min(MaxSeconds, int.MaxValue / 1000.0)));
         var clock = Stopwatch.StartNew();
+        if (checkpoint is { Restored.Count: > 0 })
+            channel.Info(MessageSensitivity.None, $"Resuming from {CheckpointFolder}: {checkpoint.Restored.Count} finished trials are replayed, not trained again.");
         var trials = new List<TuningTrial>();
         TuningTrial? best = null;
         GFlowNetSamplerTransformer? bestModel = null;
@@ -246,6 +283,9 @@ public sealed class GFlowNetExperiment
                 var point = tuner.Propose(settings);
                 if (point is null || point.Length != space.Count)
                     throw new InvalidOperationException($"{tuner.GetType().Name} proposed a point of {point?.Length ?? 0} coordinates; the search space has {space.Count}.");
+                if (checkpoint is not null && checkpoint.Restored.TryGetValue(trialId, out var recorded) && !recorded.Parameter.SequenceEqual(point))
+                    throw new InvalidOperationException($"The tuning state in {CheckpointFolder} does not replay: trial {trialId} was recorded at [{string.Join(", ", recorded.Parameter.Select(p => p.ToString("R", CultureInfo.InvariantCulture)))}], "
+                        + $"but the tuner now proposes [{string.Join(", ", point.Select(p => p.ToString("R", CultureInfo.InvariantCulture)))}]; it was written by another experiment (or another tuner state), so resume it with the same settings or use another folder.");
                 round.Add((settings, point));
             }
             var outcomes = new (TuningTrial Trial, GFlowNetSamplerTransformer? Model)?[round.Count];
@@ -253,8 +293,18 @@ public sealed class GFlowNetExperiment
             var stopper = earlyStopping.Rule == EarlyStoppingRule.None ? null : new EarlyStopper(earlyStopping, trials.ToArray(), BaseOptions.EvalEvery);
             Parallel.For(0, round.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(MaxConcurrentTrials, round.Count) }, k =>
             {
+                // A finished trial of the checkpoint is replayed as it was recorded.
+                if (checkpoint is not null && checkpoint.Restored.TryGetValue(round[k].Settings.TrialId, out var restored))
+                {
+                    outcomes[k] = (restored, null);
+                    return;
+                }
                 // No trial starts once the budget is spent or the caller cancelled (those already training are cancelled).
-                if (!budget.IsCancellationRequested) outcomes[k] = RunTrial(space, round[k].Settings, round[k].Point, data, trainingSeed, stopper, budget.Token);
+                if (!budget.IsCancellationRequested)
+                {
+                    outcomes[k] = RunTrial(space, round[k].Settings, round[k].Point, data, trainingSeed, stopper, budget.Token);
+                    checkpoint?.Record(outcomes[k]!.Value.Trial);
+                }
             });
             bool stop = false;
             for (int k = 0; k < round.Count; k++) // results in trial order, whatever order they finished in
@@ -284,7 +334,12 @@ public sealed class GFlowNetExperiment
             }
         }
         channel.Info(MessageSensitivity.None, best is null ? $"No trial succeeded ({stopReason})." : $"Best: {best} ({stopReason}).");
-        var result = new TuningResult(Objective.Name, trials, best, bestModel, clock.Elapsed.TotalSeconds, stopReason);
+        // A best trial read from the checkpoint has no model in memory: it is trained again, deterministically, when asked for.
+        var bestTrial = best;
+        var lazyModel = bestModel is not null || bestTrial is null || !bestTrial.IsRestored
+            ? new Lazy<GFlowNetSamplerTransformer?>(bestModel)
+            : new Lazy<GFlowNetSamplerTransformer?>(() => new GFlowNetSamplerEstimator(TrialContext(bestTrial.TrialId), bestTrial.Options!).Fit(data));
+        var result = new TuningResult(Objective.Name, trials, best, lazyModel, clock.Elapsed.TotalSeconds, stopReason);
         if (earlyStopping.Rule != EarlyStoppingRule.None)
             channel.Info(MessageSensitivity.None, FormattableString.Invariant(
                 $"Early stopping pruned {result.PrunedTrials} of {trials.Count} trials: {result.IterationsRun} iterations run, {result.IterationsSaved} saved (about {result.SecondsSaved:F1} s)."));
@@ -352,6 +407,46 @@ public sealed class GFlowNetExperiment
     private sealed class Watch(Action<TrainingProgress> report) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value) => report(value);
+    }
+
+    /// <summary>What identifies the experiment in its checkpoint: a state of another experiment is refused.</summary>
+    private JsonObject Identity(SearchSpace space, ITuner tuner, long trainingSeed)
+    {
+        var baseOptions = new JsonObject();
+        foreach (var member in BaseOptions.GetType().GetMembers(BindingFlags.Public | BindingFlags.Instance).OrderBy(m => m.Name, StringComparer.Ordinal))
+        {
+            object? value = member switch
+            {
+                FieldInfo f => f.GetValue(BaseOptions),
+                PropertyInfo { CanRead: true } p when p.GetIndexParameters().Length == 0 => p.GetValue(BaseOptions),
+                _ => null,
+            };
+            if (value is GFlowNetTask task) baseOptions[member.Name] = task.Description;
+            else if (value is not null && (value.GetType().IsPrimitive || value is string || value.GetType().IsEnum))
+                baseOptions[member.Name] = Convert.ToString(value, CultureInfo.InvariantCulture);
+        }
+        return new JsonObject
+        {
+            ["options"] = BaseOptions.GetType().FullName, ["baseOptions"] = baseOptions,
+            ["searchSpace"] = new JsonArray(space.Dimensions.Select(d => (JsonNode?)JsonValue.Create(d.ToString())).ToArray()),
+            ["tuner"] = tuner.GetType().FullName, ["objective"] = Objective.Name, ["seed"] = Seed, ["trainingSeed"] = trainingSeed,
+            ["trialsPerRound"] = TrialsPerRound, ["earlyStopping"] = EarlyStopping.ToString(),
+        };
+    }
+
+    /// <summary>A finished trial as the checkpoint recorded it (its options rebuilt from its point).</summary>
+    private TuningTrial Restore(SearchSpace space, int id, double[] point, TrialStatus status, double metric, double seconds, string? error, long iterations,
+        TrialEvaluation[] evaluations, long trainingSeed)
+    {
+        var values = space.Values(point);
+        GFlowNetSamplerOptions? options = null;
+        try
+        {
+            options = space.Sample(point, BaseOptions);
+            options.Seed = trainingSeed;
+        }
+        catch (ArgumentException) when (status == TrialStatus.Failed) { }
+        return new TuningTrial(id, point, values, options, trainingSeed, metric, seconds, status, error, iterations, evaluations) { IsRestored = true };
     }
 
     /// <summary>The context a trial fits in: its own, because an <c>MLContext</c> is not safe for concurrent fits, with the

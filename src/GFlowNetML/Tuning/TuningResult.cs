@@ -4,15 +4,17 @@ namespace GFlowNetML.Tuning;
 /// and every trial.</summary>
 public sealed class TuningResult
 {
-    internal TuningResult(string objective, IReadOnlyList<TuningTrial> trials, TuningTrial? bestTrial, GFlowNetSamplerTransformer? bestModel,
+    private readonly Lazy<GFlowNetSamplerTransformer?> _bestModel;
+
+    internal TuningResult(string objective, IReadOnlyList<TuningTrial> trials, TuningTrial? bestTrial, Lazy<GFlowNetSamplerTransformer?> bestModel,
         double seconds, string stopReason)
     {
+        _bestModel = bestModel;
         Objective = objective;
         Trials = trials;
         Leaderboard = trials.OrderBy(t => t.Status switch { TrialStatus.Succeeded => 0, TrialStatus.Pruned => 1, _ => 2 })
             .ThenBy(t => t.Metric).ThenBy(t => t.TrialId).ToArray();
         BestTrial = bestTrial;
-        BestModel = bestModel;
         Seconds = seconds;
         StopReason = stopReason;
     }
@@ -30,8 +32,10 @@ public sealed class TuningResult
     /// <summary>The succeeded trial with the lowest metric (the earliest on a tie), or null when none succeeded.</summary>
     public TuningTrial? BestTrial { get; }
 
-    /// <summary>The sampler fitted in <see cref="BestTrial"/>, or null when none succeeded.</summary>
-    public GFlowNetSamplerTransformer? BestModel { get; }
+    /// <summary>The sampler fitted in <see cref="BestTrial"/>, or null when none succeeded. When the best trial was read from
+    /// the experiment's checkpoint (<see cref="TuningTrial.IsRestored"/>) it is trained again from its options and seed the
+    /// first time this is read.</summary>
+    public GFlowNetSamplerTransformer? BestModel => _bestModel.Value;
 
     /// <summary>The experiment's wall-clock seconds.</summary>
     public double Seconds { get; }

@@ -75,6 +75,10 @@ public sealed class TuningTrial
     /// options could not be made).</summary>
     public long Budget => Options?.Iterations ?? 0;
 
+    /// <summary>Whether the trial was read from the experiment's checkpoint (<see cref="GFlowNetExperiment.SetCheckpoint"/>)
+    /// rather than trained in this run.</summary>
+    public bool IsRestored { get; internal init; }
+
     /// <summary>The error of a failed or cancelled trial (the exception's type and message); null otherwise.</summary>
     public string? Error { get; }
 
