@@ -14,7 +14,13 @@ internal static class TuneCommand
 {
     public const string FileName = "tune.json";
 
+    /// <summary>The tune's options, kept in --out so that <c>--resume DIR</c> can rebuild the same experiment.</summary>
+    public const string RunFileName = "tune-run.json";
+
+    private const string RunFormat = "gflownetml-tune-run";
+
     public static string Help => $"""
+        gflownet tune --resume DIR [--parallel P]
         gflownet tune --env hypergrid|sequence|dag|bitseq [environment options] --method rl-u|rl-b|rl-g|rl-t|tb|db|subtb|fm
                       --tuner cfo|random|grid --trials N [--max-seconds S] --seed S --out DIR
                       [--iterations 200] [--batch-size 64] [--eval-every 50] [--objective auto|tv|logz|topk]
@@ -36,13 +42,17 @@ internal static class TuneCommand
         it ranks in the top 1/--reduction-factor of the trials that reached the rung. Neither stops a trial before
         --grace-period (default --eval-every) iterations. A stopped trial is 'pruned' with the iterations it ran and its
         last metric; the summary reports the iterations and seconds saved.
+        After every finished trial the tune's state is written to DIR/tune-state.json (atomically); --resume DIR continues
+        a tune that was stopped or killed with the options it was started with (only --parallel may change): the
+        finished trials are replayed, not trained again, the trial that was training is trained again, and the tune ends
+        with the trials and metrics of an uninterrupted one.
         """;
 
     public static readonly string[] OptionNames =
     [
         .. EnvironmentSettings.OptionNames, "method", "tuner", "trials", "max-seconds", "seed", "out", "iterations", "batch-size",
         "eval-every", "objective", "grid-steps", "exclude", "threads", "round", "parallel",
-        "early-stopping", "grace-period", "reduction-factor", "rungs",
+        "early-stopping", "grace-period", "reduction-factor", "rungs", "resume",
     ];
 
     private static readonly string[] Methods = ["rl-u", "rl-b", "rl-g", "rl-t", "tb", "db", "subtb", "fm"];
@@ -52,6 +62,16 @@ internal static class TuneCommand
 
     public static int Run(ArgumentReader args, IAnsiConsole console, CancellationToken cancellationToken)
     {
+        using var folderLock = new RunLock();
+        string? resume = args.String("resume");
+        if (resume is not null)
+        {
+            args.EnsureOnly(["resume", "parallel"], "--resume");
+            if (!Directory.Exists(resume)) throw new UsageException($"--resume '{resume}' does not exist; give the --out folder of a tune.");
+            folderLock.Acquire(resume, "--resume");
+            string? parallelOverride = args.String("parallel");
+            args = new ArgumentReader("tune", [.. LoadRun(resume), .. parallelOverride is null ? [] : new[] { "--parallel", parallelOverride }], OptionNames);
+        }
         var environment = EnvironmentSettings.Parse(args);
         string method = args.String("method", "rl-u");
         if (!Methods.Contains(method))
@@ -78,18 +98,23 @@ internal static class TuneCommand
         options.EvalEvery = evalEvery;
         options.Threads = threads;
         var space = CreateSearchSpace(options, args.String("exclude"));
-        string outDir = args.String("out") ?? throw new UsageException("--out is required: the folder tune.json is written to.");
+        string outDir = resume ?? args.String("out") ?? throw new UsageException("--out is required: the folder tune.json is written to.");
         environment.EnsureEncodable();
-        OutputFolder.EnsureWritable(outDir);
-        using var folderLock = new RunLock();
-        folderLock.Acquire(outDir, "--out");
+        if (resume is null)
+        {
+            OutputFolder.EnsureWritable(outDir);
+            folderLock.Acquire(outDir, "--out");
+            // A new tune: the state of an earlier one in this folder is not resumed.
+            File.Delete(Path.Combine(outDir, "tune-state.json"));
+            SaveRun(outDir, args.ToArguments("out", "parallel"));
+        }
 
         TorchRuntime.Configure(threads);
         var env = environment.CreateEnvironment();
         options.Task = GFlowNetTask.Of(env);
         var experiment = new MLContext(seed).GFlowNet().Tuning.CreateExperiment(options)
             .SetSearchSpace(space).SetMaxTrials(trials).SetSeed(seed).SetTrialsPerRound(round).SetMaxConcurrentTrials(parallel)
-            .SetEarlyStopping(earlyStopping)
+            .SetEarlyStopping(earlyStopping).SetCheckpoint(outDir)
             .SetObjective(objectiveName switch
             {
                 "tv" => TuningObjective.TotalVariation,
@@ -105,13 +130,16 @@ internal static class TuneCommand
         };
         if (double.IsFinite(maxSeconds)) experiment.SetTrainingTimeInSeconds(maxSeconds);
         string budget = double.IsFinite(maxSeconds) ? string.Create(CultureInfo.InvariantCulture, $" or {maxSeconds:G} s") : "";
+        if (resume is not null) console.MarkupLineInterpolated($"Resuming the tune in {resume} (its options: {string.Join(" ", args.ToArguments())})");
         console.MarkupLineInterpolated($"[bold]Tuning {method}[/] on {env.Description} with {tunerName}: {trials} trials{budget} of {iterations} iterations, seed {seed}, training seed {experiment.TrainingSeed}");
         console.MarkupLineInterpolated($"Search space: {string.Join("; ", space.Dimensions.Select(d => d.ToString()))}");
         if (earlyStopping.Rule != EarlyStoppingRule.None)
             console.MarkupLineInterpolated($"Early stopping: {EarlyStoppingText(earlyStopping, evalEvery, iterations)}");
 
         var result = experiment.Run(new SyncProgress<TuningTrial>(t => console.MarkupLineInterpolated(
-            $"  trial {t.TrialId}: {MetricText(t)} in {t.Seconds.ToString("F1", CultureInfo.InvariantCulture)} s ({ValuesText(t.Values)}){(t.Error is null ? "" : " — " + t.Error)}")), cancellationToken);
+            $"  trial {t.TrialId}: {MetricText(t)} in {t.Seconds.ToString("F1", CultureInfo.InvariantCulture)} s ({ValuesText(t.Values)}){(t.Error is null ? "" : " — " + t.Error)}{(t.IsRestored ? " (restored)" : "")}")), cancellationToken);
+        if (resume is not null)
+            console.MarkupLineInterpolated($"Resumed: {result.Trials.Count(t => t.IsRestored)} trials restored from {Path.Combine(resume, "tune-state.json")}, {result.Trials.Count(t => !t.IsRestored)} trained now.");
 
         PrintLeaderboard(console, result, earlyStopping.Rule != EarlyStoppingRule.None);
         Write(outDir, result, space, env.Description, method, tunerName, seed, experiment.TrainingSeed, iterations, earlyStopping, evalEvery);
@@ -127,6 +155,32 @@ internal static class TuneCommand
             return 1;
         }
         return 0;
+    }
+
+    /// <summary>Writes tune-run.json: the tune's options (less --out and --parallel), for --resume.</summary>
+    private static void SaveRun(string directory, string[] arguments)
+    {
+        var root = new JsonObject { ["format"] = RunFormat, ["arguments"] = new JsonArray(arguments.Select(a => (JsonNode?)JsonValue.Create(a)).ToArray()) };
+        string path = Path.Combine(directory, RunFileName), temporary = path + ".tmp";
+        File.WriteAllText(temporary, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>The options a tune in <paramref name="directory"/> was started with.</summary>
+    private static string[] LoadRun(string directory)
+    {
+        string path = Path.Combine(directory, RunFileName);
+        if (!File.Exists(path)) throw new UsageException($"--resume '{directory}' holds no {RunFileName}: it is not the --out folder of a gflownet tune.");
+        try
+        {
+            var root = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+            if (root["format"]?.GetValue<string>() != RunFormat) throw new FormatException($"it is not a gflownet tune's options (no \"format\": \"{RunFormat}\")");
+            return root["arguments"]!.AsArray().Select(a => a!.GetValue<string>()).ToArray();
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or NullReferenceException)
+        {
+            throw new InvalidDataException($"--resume '{directory}': {RunFileName} is corrupt ({e.Message.TrimEnd('.')}); the tune cannot be resumed.");
+        }
     }
 
     /// <summary>--early-stopping and its settings; the settings are refused where the rule does not read them.</summary>
