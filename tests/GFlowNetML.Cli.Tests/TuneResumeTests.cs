@@ -64,7 +64,7 @@ public sealed class TuneResumeTests
             while (true)
             {
                 int? recorded = RecordedTrials(a);
-                if (recorded is >= 1 && !triedTheLock)
+                if (!triedTheLock && File.Exists(Path.Combine(a, "tune-run.json"))) // written once the lock is held, before the first trial
                 {
                     // The running tune holds its folder: a --resume meanwhile is refused, naming the folder and the process.
                     var refused = CliHarness.RunInProcess("tune", "--resume", a);
