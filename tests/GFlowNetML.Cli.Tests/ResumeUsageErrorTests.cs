@@ -71,7 +71,7 @@ public sealed class ResumeUsageErrorTests
 
         var result = CliHarness.RunInProcess("train", "--resume", dir, "--seed", "1");
 
-        AssertOneLine(result, "gflownet train: --seed cannot be used with --resume; allowed there: --resume, --iterations, --threads, --export.");
+        AssertOneLine(result, "gflownet train: --seed cannot be used with --resume; allowed there: --resume, --iterations, --threads, --export, --plot.");
     }
 
     [TestMethod]
