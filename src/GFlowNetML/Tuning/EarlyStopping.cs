@@ -35,8 +35,8 @@ public enum EarlyStoppingRule
 /// trial stops when its best metric so far is strictly greater (worse) than the median of their metrics at iteration t.</para>
 /// <para><b>ASHA.</b> Rungs lie at <see cref="Rungs"/>, by default grace·η^k iterations (k = 0, 1, …) below the budget, with
 /// η = <see cref="ReductionFactor"/>; a rung between two evaluations is decided at the next one. At a rung decided at
-/// iteration t, the trials that reached it are this one and those of earlier rounds that ran at least t iterations
-/// (succeeded or pruned at or after it); the trial goes on only if its rank there, by best metric so far (ties in its
+/// iteration t, the trials that reached it are this one and those of earlier rounds with an evaluation at iteration t
+/// (whether they then succeeded, were pruned or failed); the trial goes on only if its rank there, by best metric so far (ties in its
 /// favour), is at most ⌈n/η⌉ of the n.</para>
 /// <para>A stopped trial is recorded as <see cref="TrialStatus.Pruned"/> with the iterations it ran and its metric at the
 /// last evaluation; the tuner is told it as a miss (loss +∞), so it never moves the search to a point whose training it
