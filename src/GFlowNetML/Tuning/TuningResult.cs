@@ -13,7 +13,7 @@ public sealed class TuningResult
         Objective = objective;
         Trials = trials;
         Leaderboard = trials.OrderBy(t => t.Status switch { TrialStatus.Succeeded => 0, TrialStatus.Pruned => 1, _ => 2 })
-            .ThenBy(t => t.Metric).ThenBy(t => t.TrialId).ToArray();
+            .ThenBy(t => double.IsNaN(t.Metric) ? double.PositiveInfinity : t.Metric).ThenBy(t => t.TrialId).ToArray();
         BestTrial = bestTrial;
         Seconds = seconds;
         StopReason = stopReason;
@@ -25,8 +25,8 @@ public sealed class TuningResult
     /// <summary>Every trial, in the order they ran.</summary>
     public IReadOnlyList<TuningTrial> Trials { get; }
 
-    /// <summary>Every trial: the succeeded ones, lowest metric first, then the pruned ones by their last metric, then the
-    /// failed and cancelled ones (ties in trial order).</summary>
+    /// <summary>Every trial: the succeeded ones, lowest metric first, then the pruned ones by their last metric (NaN last), then
+    /// the failed and cancelled ones (ties in trial order).</summary>
     public IReadOnlyList<TuningTrial> Leaderboard { get; }
 
     /// <summary>The succeeded trial with the lowest metric (the earliest on a tie), or null when none succeeded.</summary>
