@@ -45,6 +45,11 @@ internal sealed class ArgumentReader
     /// <summary>"--name" is an option; "-1" or "-0.5" is a (negative) value.</summary>
     private static bool IsOption(string arg) => arg.StartsWith("--", StringComparison.Ordinal);
 
+    /// <summary>The options given, as arguments again (<c>--name value</c>, flags alone, by name), less <paramref name="except"/>.</summary>
+    public string[] ToArguments(params string[] except)
+        => [.. _values.Where(v => !except.Contains(v.Key)).OrderBy(v => v.Key, StringComparer.Ordinal).SelectMany(v => new[] { "--" + v.Key, v.Value }),
+            .. _flags.Where(f => !except.Contains(f)).Order(StringComparer.Ordinal).Select(f => "--" + f)];
+
     public bool Has(string name) => _values.ContainsKey(name) || _flags.Contains(name);
 
     public bool Flag(string name) => _flags.Contains(name);

@@ -57,7 +57,11 @@ public sealed class GFlowNetSamplerEstimator : IEstimator<GFlowNetSamplerTransfo
     /// <exception cref="NotSupportedException">The environment has no ONNX form: a built-in one whose reward table would be too
     /// large (sequences with K^L &gt; 2^23, DAGs with d·2^(d−1) &gt; 2^23, bit sequences with m·2^k·|M| &gt; 2^23), or a custom
     /// one that cannot be enumerated into tables of at most 2^23 entries.</exception>
-    public GFlowNetSamplerTransformer Fit(IDataView input, CancellationToken cancellationToken)
+    public GFlowNetSamplerTransformer Fit(IDataView input, CancellationToken cancellationToken) => Fit(input, null, cancellationToken);
+
+    /// <summary>As <see cref="Fit(IDataView, CancellationToken)"/>, telling <paramref name="watch"/> of every iteration (on the
+    /// training thread), as the trainer reports it: the tuning experiment's early stopping reads the evaluations there.</summary>
+    internal GFlowNetSamplerTransformer Fit(IDataView input, IProgress<TrainingProgress>? watch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
         _options.Task.CheckSchema(input.Schema, _options.SeedColumnName);
@@ -77,6 +81,7 @@ public sealed class GFlowNetSamplerEstimator : IEstimator<GFlowNetSamplerTransfo
                 channel.Info(MessageSensitivity.None, e.IsExact
                     ? FormattableString.Invariant($"iteration {p.Iteration}: exact TV {e.ExactTotalVariation:F4}, JSD {e.JensenShannon:F4}, log Z {e.LogZ:F3} (true {e.TrueLogZ:F3}), modes {e.ModesFound}")
                     : FormattableString.Invariant($"iteration {p.Iteration}: loss {p.Loss:G4}, log Z {e.LogZ:F3}, modes {e.ModesFound}, top-k mean reward {e.Sampled!.TopKMeanReward:G4}"));
+            watch?.Report(p);
         });
         var result = trainer.Train(progress, cancellationToken);
         if (!result.Completed)

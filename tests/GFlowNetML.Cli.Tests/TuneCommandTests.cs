@@ -80,6 +80,52 @@ public sealed class TuneCommandTests
         Assert.AreEqual(4, sequential.Distinct().Count(), "every trial of a round is a point of its own");
     }
 
+    /// <summary>A random search of 8 trials of 30 iterations on the 2 × 8 grid (seed 3) with ASHA: rung 10 (grace = --eval-every).</summary>
+    private static string[] AshaArgs(string outDir, params string[] extra) =>
+    [
+        "tune", "--env", "hypergrid", "--ndim", "2", "--height", "8", "--method", "tb", "--iterations", "30", "--batch-size", "16",
+        "--eval-every", "10", "--seed", "3", "--tuner", "random", "--trials", "8", "--exclude", "hidden-layers,HiddenWidth,batch-size",
+        "--early-stopping", "asha", "--out", outDir, .. extra,
+    ];
+
+    [TestMethod]
+    public void AshaPrunesTrialsAndReportsTheIterationsSaved()
+    {
+        string outDir = Path.Combine(_root, "asha");
+        var result = CliHarness.RunInProcess(AshaArgs(outDir, "--parallel", "1"));
+        Assert.AreEqual(0, result.ExitCode, result.ToString());
+        var json = ReadTune(outDir);
+        var trials = json["trials"]!.AsArray();
+        CollectionAssert.AreEqual(new[] { "succeeded", "pruned", "pruned", "succeeded", "succeeded", "succeeded", "succeeded", "pruned" },
+            trials.Select(t => t!["status"]!.GetValue<string>()).ToArray());
+        CollectionAssert.AreEqual(new[] { 30, 10, 10, 30, 30, 30, 30, 10 }, trials.Select(t => t!["iterations"]!.GetValue<int>()).ToArray());
+        foreach (var t in trials) Assert.IsTrue(Metrics.Number(t!["metric"], "metric") is > 0 and < 1, "pruned trials keep their last metric");
+        Assert.AreEqual(180, json["iterationsRun"]!.GetValue<int>());
+        Assert.AreEqual(60, json["iterationsSaved"]!.GetValue<int>());
+        Assert.AreEqual(3, json["prunedTrials"]!.GetValue<int>());
+        Assert.IsGreaterThan(0.0, json["secondsSaved"]!.GetValue<double>());
+        Assert.AreEqual("""{"rule":"asha","gracePeriod":10,"reductionFactor":3,"rungs":[10]}""", json["earlyStopping"]!.ToJsonString());
+        Assert.AreEqual(6, json["best"]!["trial"]!.GetValue<int>());
+        Assert.Contains("Early stopping: asha, rungs at 10 iterations, top 1/3 go on (against trials of earlier rounds)", result.StdOut);
+        Assert.Contains("Early stopping pruned 3 of 8 trials: 180 of 240 iterations run, 60 saved (25%, about ", result.StdOut);
+        Assert.Contains("pruned at 10: ", result.StdOut);
+    }
+
+    [TestMethod]
+    public void WithEarlyStoppingParallelTrialsWriteTheTrialsOfSequentialOnes()
+    {
+        string[] Trials(string parallel)
+        {
+            string outDir = Path.Combine(_root, "asha-parallel-" + parallel);
+            var result = CliHarness.RunInProcess(AshaArgs(outDir, "--round", "2", "--parallel", parallel));
+            Assert.AreEqual(0, result.ExitCode, result.ToString());
+            return [.. ReadTune(outDir)["trials"]!.AsArray().Select(t => $"{t!["status"]} {t["iterations"]} {t["metric"]!.ToJsonString()}")];
+        }
+        var sequential = Trials("1");
+        CollectionAssert.AreEqual(sequential, Trials("2"), "--parallel changes only the time");
+        Assert.IsTrue(sequential.Any(t => t.StartsWith("pruned", StringComparison.Ordinal)), string.Join("\n", sequential));
+    }
+
     [TestMethod]
     public void GridSearchStopsOnceEveryPointWasTried()
     {
@@ -113,6 +159,13 @@ public sealed class TuneCommandTests
     [DataRow("--ndim 0", "--ndim must be an integer in 1..64; got '0'.")]
     [DataRow("--tokens 4", "--tokens is an option of --env sequence; it does not apply to --env hypergrid")]
     [DataRow("--depth 3", "Unknown option --depth for 'tune'")]
+    [DataRow("--early-stopping fast", "--early-stopping must be one of: none, median, asha; got 'fast'.")]
+    [DataRow("--early-stopping asha --grace-period 0", "--grace-period must be an integer of at least 1; got '0'.")]
+    [DataRow("--early-stopping asha --reduction-factor 1", "--reduction-factor must be an integer in 2..1000; got '1'.")]
+    [DataRow("--early-stopping asha --rungs 30,10", "--rungs must be positive iteration counts in increasing order, separated by commas (e.g. 50,150); got '30,10'.")]
+    [DataRow("--early-stopping asha --rungs 10 --grace-period 10", "--grace-period and --rungs cannot both be given: with --rungs the first rung is the grace period.")]
+    [DataRow("--grace-period 10", "--grace-period applies to --early-stopping median or asha only; got --early-stopping none.")]
+    [DataRow("--early-stopping median --reduction-factor 2", "--reduction-factor applies to --early-stopping asha only; got --early-stopping median.")]
     public void BadOptionsAreOneLineUsageErrors(string overrides, string message)
     {
         string outDir = Path.Combine(_root, "bad");

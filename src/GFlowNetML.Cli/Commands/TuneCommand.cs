@@ -14,11 +14,18 @@ internal static class TuneCommand
 {
     public const string FileName = "tune.json";
 
+    /// <summary>The tune's options, kept in --out so that <c>--resume DIR</c> can rebuild the same experiment.</summary>
+    public const string RunFileName = "tune-run.json";
+
+    private const string RunFormat = "gflownetml-tune-run";
+
     public static string Help => $"""
+        gflownet tune --resume DIR [--parallel P]
         gflownet tune --env hypergrid|sequence|dag|bitseq [environment options] --method rl-u|rl-b|rl-g|rl-t|tb|db|subtb|fm
                       --tuner cfo|random|grid --trials N [--max-seconds S] --seed S --out DIR
                       [--iterations 200] [--batch-size 64] [--eval-every 50] [--objective auto|tv|logz|topk]
                       [--grid-steps 3] [--exclude Name,Name] [--threads 1] [--round 1] [--parallel CORES]
+                      [--early-stopping none|median|asha] [--grace-period EVAL_EVERY] [--reduction-factor 3] [--rungs N,N]
         {EnvironmentSettings.Help}
         Each trial fits the method's ML.NET estimator with --iterations iterations and the options the tuner proposes
         (learning rates, network size, batch size and the method's own options; --exclude keeps some at their defaults, or
@@ -28,20 +35,43 @@ internal static class TuneCommand
         The tuner proposes --round trials at a time and hears of them when the round ends; up to --parallel of them
         (default: the machine's cores, at most --round) train at once, each with --threads torch threads. The trials
         and their metrics depend on --seed and --round, not on --parallel or the machine.
+        --early-stopping stops poor trials at their evaluations (every --eval-every iterations), judged by the objective
+        against the trials of earlier rounds only (so still independent of --parallel): median stops a trial whose best
+        metric so far is worse than the median of the completed trials' metrics at the same iteration (once 3 have
+        completed); asha keeps a trial at each rung (--grace-period x --reduction-factor^k iterations, or --rungs) only if
+        it ranks in the top 1/--reduction-factor of the trials that reached the rung. Neither stops a trial before
+        --grace-period (default --eval-every) iterations. A stopped trial is 'pruned' with the iterations it ran and its
+        last metric; the summary reports the iterations and seconds saved.
+        After every finished trial the tune's state is written to DIR/tune-state.json (atomically); --resume DIR continues
+        a tune that was stopped or killed with the options it was started with (only --parallel may change): the
+        finished trials are replayed, not trained again, the trial that was training is trained again, and the tune ends
+        with the trials and metrics of an uninterrupted one.
         """;
 
     public static readonly string[] OptionNames =
     [
         .. EnvironmentSettings.OptionNames, "method", "tuner", "trials", "max-seconds", "seed", "out", "iterations", "batch-size",
         "eval-every", "objective", "grid-steps", "exclude", "threads", "round", "parallel",
+        "early-stopping", "grace-period", "reduction-factor", "rungs", "resume",
     ];
 
     private static readonly string[] Methods = ["rl-u", "rl-b", "rl-g", "rl-t", "tb", "db", "subtb", "fm"];
     private static readonly string[] Tuners = ["cfo", "random", "grid"];
     private static readonly string[] Objectives = ["auto", "tv", "logz", "topk"];
+    private static readonly string[] EarlyStoppingRules = ["none", "median", "asha"];
 
     public static int Run(ArgumentReader args, IAnsiConsole console, CancellationToken cancellationToken)
     {
+        using var folderLock = new RunLock();
+        string? resume = args.String("resume");
+        if (resume is not null)
+        {
+            args.EnsureOnly(["resume", "parallel"], "--resume");
+            if (!Directory.Exists(resume)) throw new UsageException($"--resume '{resume}' does not exist; give the --out folder of a tune.");
+            folderLock.Acquire(resume, "--resume");
+            string? parallelOverride = args.String("parallel");
+            args = new ArgumentReader("tune", [.. LoadRun(resume), .. parallelOverride is null ? [] : new[] { "--parallel", parallelOverride }], OptionNames);
+        }
         var environment = EnvironmentSettings.Parse(args);
         string method = args.String("method", "rl-u");
         if (!Methods.Contains(method))
@@ -61,23 +91,30 @@ internal static class TuneCommand
         int round = args.Int("round", 1, 1, 1024);
         int parallel = args.Int("parallel", Environment.ProcessorCount, 1, 1024);
         if (args.Has("grid-steps") && tunerName != "grid") throw new UsageException($"--grid-steps applies to --tuner grid only; got --tuner {tunerName}.");
+        var earlyStopping = ParseEarlyStopping(args);
         var options = CreateOptions(method);
         options.Iterations = iterations;
         options.BatchSize = batchSize;
         options.EvalEvery = evalEvery;
         options.Threads = threads;
         var space = CreateSearchSpace(options, args.String("exclude"));
-        string outDir = args.String("out") ?? throw new UsageException("--out is required: the folder tune.json is written to.");
+        string outDir = resume ?? args.String("out") ?? throw new UsageException("--out is required: the folder tune.json is written to.");
         environment.EnsureEncodable();
-        OutputFolder.EnsureWritable(outDir);
-        using var folderLock = new RunLock();
-        folderLock.Acquire(outDir, "--out");
+        if (resume is null)
+        {
+            OutputFolder.EnsureWritable(outDir);
+            folderLock.Acquire(outDir, "--out");
+            // A new tune: the state of an earlier one in this folder is not resumed.
+            File.Delete(Path.Combine(outDir, "tune-state.json"));
+            SaveRun(outDir, args.ToArguments("out", "parallel"));
+        }
 
         TorchRuntime.Configure(threads);
         var env = environment.CreateEnvironment();
         options.Task = GFlowNetTask.Of(env);
         var experiment = new MLContext(seed).GFlowNet().Tuning.CreateExperiment(options)
             .SetSearchSpace(space).SetMaxTrials(trials).SetSeed(seed).SetTrialsPerRound(round).SetMaxConcurrentTrials(parallel)
+            .SetEarlyStopping(earlyStopping).SetCheckpoint(outDir)
             .SetObjective(objectiveName switch
             {
                 "tv" => TuningObjective.TotalVariation,
@@ -93,14 +130,19 @@ internal static class TuneCommand
         };
         if (double.IsFinite(maxSeconds)) experiment.SetTrainingTimeInSeconds(maxSeconds);
         string budget = double.IsFinite(maxSeconds) ? string.Create(CultureInfo.InvariantCulture, $" or {maxSeconds:G} s") : "";
+        if (resume is not null) console.MarkupLineInterpolated($"Resuming the tune in {resume} (its options: {string.Join(" ", args.ToArguments())})");
         console.MarkupLineInterpolated($"[bold]Tuning {method}[/] on {env.Description} with {tunerName}: {trials} trials{budget} of {iterations} iterations, seed {seed}, training seed {experiment.TrainingSeed}");
         console.MarkupLineInterpolated($"Search space: {string.Join("; ", space.Dimensions.Select(d => d.ToString()))}");
+        if (earlyStopping.Rule != EarlyStoppingRule.None)
+            console.MarkupLineInterpolated($"Early stopping: {EarlyStoppingText(earlyStopping, evalEvery, iterations)}");
 
         var result = experiment.Run(new SyncProgress<TuningTrial>(t => console.MarkupLineInterpolated(
-            $"  trial {t.TrialId}: {MetricText(t)} in {t.Seconds.ToString("F1", CultureInfo.InvariantCulture)} s ({ValuesText(t.Values)}){(t.Error is null ? "" : " — " + t.Error)}")), cancellationToken);
+            $"  trial {t.TrialId}: {MetricText(t)} in {t.Seconds.ToString("F1", CultureInfo.InvariantCulture)} s ({ValuesText(t.Values)}){(t.Error is null ? "" : " — " + t.Error)}{(t.IsRestored ? " (restored)" : "")}")), cancellationToken);
+        if (resume is not null)
+            console.MarkupLineInterpolated($"Resumed: {result.Trials.Count(t => t.IsRestored)} trials restored from {Path.Combine(resume, "tune-state.json")}, {result.Trials.Count(t => !t.IsRestored)} trained now.");
 
-        PrintLeaderboard(console, result);
-        Write(outDir, result, space, env.Description, method, tunerName, seed, experiment.TrainingSeed, iterations);
+        PrintLeaderboard(console, result, earlyStopping.Rule != EarlyStoppingRule.None);
+        Write(outDir, result, space, env.Description, method, tunerName, seed, experiment.TrainingSeed, iterations, earlyStopping, evalEvery);
         console.MarkupLineInterpolated($"Wrote {Path.Combine(outDir, FileName)}");
         if (result.StopReason == "cancelled")
         {
@@ -113,6 +155,73 @@ internal static class TuneCommand
             return 1;
         }
         return 0;
+    }
+
+    /// <summary>Writes tune-run.json: the tune's options (less --out and --parallel), for --resume.</summary>
+    private static void SaveRun(string directory, string[] arguments)
+    {
+        var root = new JsonObject { ["format"] = RunFormat, ["arguments"] = new JsonArray(arguments.Select(a => (JsonNode?)JsonValue.Create(a)).ToArray()) };
+        string path = Path.Combine(directory, RunFileName), temporary = path + ".tmp";
+        File.WriteAllText(temporary, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>The options a tune in <paramref name="directory"/> was started with.</summary>
+    private static string[] LoadRun(string directory)
+    {
+        string path = Path.Combine(directory, RunFileName);
+        if (!File.Exists(path)) throw new UsageException($"--resume '{directory}' holds no {RunFileName}: it is not the --out folder of a gflownet tune.");
+        try
+        {
+            var root = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+            if (root["format"]?.GetValue<string>() != RunFormat) throw new FormatException($"it is not a gflownet tune's options (no \"format\": \"{RunFormat}\")");
+            return root["arguments"]!.AsArray().Select(a => a!.GetValue<string>()).ToArray();
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or NullReferenceException)
+        {
+            throw new InvalidDataException($"--resume '{directory}': {RunFileName} is corrupt ({e.Message.TrimEnd('.')}); the tune cannot be resumed.");
+        }
+    }
+
+    /// <summary>--early-stopping and its settings; the settings are refused where the rule does not read them.</summary>
+    private static EarlyStoppingOptions ParseEarlyStopping(ArgumentReader args)
+    {
+        string rule = args.String("early-stopping", "none");
+        if (!EarlyStoppingRules.Contains(rule))
+            throw new UsageException($"--early-stopping must be one of: {string.Join(", ", EarlyStoppingRules)}; got '{rule}'.");
+        if (rule == "none")
+            foreach (var name in (string[])["grace-period", "reduction-factor", "rungs"])
+                if (args.Has(name)) throw new UsageException($"--{name} applies to --early-stopping median or asha only; got --early-stopping none.");
+        if (rule == "median")
+            foreach (var name in (string[])["reduction-factor", "rungs"])
+                if (args.Has(name)) throw new UsageException($"--{name} applies to --early-stopping asha only; got --early-stopping median.");
+        int? grace = args.Has("grace-period") ? args.Int("grace-period", 1, 1) : null;
+        int factor = args.Int("reduction-factor", 3, 2, 1000);
+        int[]? rungs = null;
+        if (args.String("rungs") is { } raw)
+        {
+            var parts = raw.Split(',', StringSplitOptions.TrimEntries);
+            rungs = new int[parts.Length];
+            for (int i = 0; i < parts.Length; i++)
+                if (!int.TryParse(parts[i], System.Globalization.NumberStyles.None, CultureInfo.InvariantCulture, out rungs[i]) || rungs[i] < 1 || (i > 0 && rungs[i] <= rungs[i - 1]))
+                    throw new UsageException($"--rungs must be positive iteration counts in increasing order, separated by commas (e.g. 50,150); got '{raw}'.");
+            if (args.Has("grace-period"))
+                throw new UsageException("--grace-period and --rungs cannot both be given: with --rungs the first rung is the grace period.");
+            grace = rungs[0];
+        }
+        return new EarlyStoppingOptions
+        {
+            Rule = rule switch { "median" => EarlyStoppingRule.Median, "asha" => EarlyStoppingRule.Asha, _ => EarlyStoppingRule.None },
+            GracePeriod = grace, ReductionFactor = factor, Rungs = rungs,
+        };
+    }
+
+    private static string EarlyStoppingText(EarlyStoppingOptions options, int evalEvery, int iterations)
+    {
+        int grace = options.GraceFor(evalEvery);
+        return options.Rule == EarlyStoppingRule.Median
+            ? string.Create(CultureInfo.InvariantCulture, $"median from iteration {grace} (against at least {options.MinimumTrials} completed trials of earlier rounds)")
+            : string.Create(CultureInfo.InvariantCulture, $"asha, rungs at {string.Join(", ", options.RungsBelow(iterations, evalEvery))} iterations, top 1/{options.ReductionFactor} go on (against trials of earlier rounds)");
     }
 
     private static GFlowNetSamplerOptions CreateOptions(string method) => method switch
@@ -142,30 +251,55 @@ internal static class TuneCommand
         return new SearchSpace(options.GetType(), names);
     }
 
-    private static string MetricText(TuningTrial t)
-        => t.Status == TrialStatus.Succeeded ? t.Metric.ToString("G6", CultureInfo.InvariantCulture) : t.Status.ToString().ToLowerInvariant();
+    private static string MetricText(TuningTrial t) => t.Status switch
+    {
+        TrialStatus.Succeeded => t.Metric.ToString("G6", CultureInfo.InvariantCulture),
+        TrialStatus.Pruned => string.Create(CultureInfo.InvariantCulture, $"pruned at {t.Iterations}: {t.Metric:G6}"),
+        _ => t.Status.ToString().ToLowerInvariant(),
+    };
 
     private static string ValuesText(IReadOnlyDictionary<string, object> values)
         => string.Join(", ", values.Select(v => $"{v.Key}={(v.Value is double d ? d.ToString("G4", CultureInfo.InvariantCulture) : SearchDimension.Format(v.Value))}"));
 
-    private static void PrintLeaderboard(IAnsiConsole console, TuningResult result)
+    private static void PrintLeaderboard(IAnsiConsole console, TuningResult result, bool earlyStopping)
     {
         var table = new Table().AddColumn("rank").AddColumn("trial").AddColumn(new TableColumn(result.Objective).RightAligned())
-            .AddColumn(new TableColumn("seconds").RightAligned()).AddColumn("options");
+            .AddColumn(new TableColumn("iterations").RightAligned()).AddColumn(new TableColumn("seconds").RightAligned()).AddColumn("options");
         int rank = 1;
         foreach (var t in result.Leaderboard)
             table.AddRow((rank++).ToString(CultureInfo.InvariantCulture), t.TrialId.ToString(CultureInfo.InvariantCulture), Markup.Escape(MetricText(t)),
-                t.Seconds.ToString("F1", CultureInfo.InvariantCulture), Markup.Escape(ValuesText(t.Values)));
+                t.Iterations.ToString(CultureInfo.InvariantCulture), t.Seconds.ToString("F1", CultureInfo.InvariantCulture), Markup.Escape(ValuesText(t.Values)));
         console.Write(table);
         console.MarkupLineInterpolated($"{result.Trials.Count} trials in {result.Seconds.ToString("F1", CultureInfo.InvariantCulture)} s (stopped by the {result.StopReason}).");
+        if (earlyStopping)
+        {
+            long full = result.IterationsRun + result.IterationsSaved;
+            console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                $"Early stopping pruned {result.PrunedTrials} of {result.Trials.Count} trials: {result.IterationsRun} of {full} iterations run, {result.IterationsSaved} saved ({(full == 0 ? 0 : 100.0 * result.IterationsSaved / full):F0}%, about {result.SecondsSaved:F1} s of training).")));
+        }
         if (result.BestTrial is { } best)
             console.MarkupLineInterpolated($"Best: trial {best.TrialId}, {result.Objective} {MetricText(best)} ({ValuesText(best.Values)})");
+    }
+
+    /// <summary>The early-stopping settings in force, as tune.json records them (the rule, then what it reads).</summary>
+    private static JsonObject EarlyStoppingJson(EarlyStoppingOptions options, int iterations, int evalEvery)
+    {
+        var o = new JsonObject { ["rule"] = options.Rule.ToString().ToLowerInvariant() };
+        if (options.Rule == EarlyStoppingRule.None) return o;
+        o["gracePeriod"] = options.GraceFor(evalEvery);
+        if (options.Rule == EarlyStoppingRule.Median) o["minimumTrials"] = options.MinimumTrials;
+        else
+        {
+            o["reductionFactor"] = options.ReductionFactor;
+            o["rungs"] = new JsonArray(options.RungsBelow(iterations, evalEvery).Select(r => (JsonNode?)JsonValue.Create(r)).ToArray());
+        }
+        return o;
     }
 
     /// <summary>Writes tune.json: the run, the search space, the best options and every trial (a metric that is not finite,
     /// as for a failed trial, is null).</summary>
     private static void Write(string directory, TuningResult result, SearchSpace space, string environment, string method, string tuner, int seed,
-        long trainingSeed, int iterations)
+        long trainingSeed, int iterations, EarlyStoppingOptions earlyStopping, int evalEvery)
     {
         static JsonNode? Number(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
         static JsonNode? Value(object v) => v switch
@@ -195,7 +329,7 @@ internal static class TuneCommand
         foreach (var t in result.Trials)
             trials.Add(new JsonObject
             {
-                ["trial"] = t.TrialId, ["status"] = t.Status.ToString().ToLowerInvariant(), ["metric"] = Number(t.Metric), ["seconds"] = t.Seconds,
+                ["trial"] = t.TrialId, ["status"] = t.Status.ToString().ToLowerInvariant(), ["metric"] = Number(t.Metric), ["iterations"] = t.Iterations, ["seconds"] = t.Seconds,
                 ["options"] = Values(t.Values), ["parameter"] = new JsonArray(t.Parameter.Select(p => (JsonNode?)JsonValue.Create(p)).ToArray()),
                 ["error"] = t.Error,
             });
@@ -204,6 +338,9 @@ internal static class TuneCommand
             ["environment"] = environment, ["method"] = method, ["tuner"] = tuner, ["objective"] = result.Objective, ["seed"] = seed,
             ["trainingSeed"] = trainingSeed, ["iterations"] = iterations, ["stopReason"] = result.StopReason, ["seconds"] = result.Seconds,
             ["searchSpace"] = dimensions,
+            ["earlyStopping"] = EarlyStoppingJson(earlyStopping, iterations, evalEvery),
+            ["iterationsRun"] = result.IterationsRun, ["iterationsSaved"] = result.IterationsSaved, ["secondsSaved"] = result.SecondsSaved,
+            ["prunedTrials"] = result.PrunedTrials,
             ["best"] = result.BestTrial is { } best
                 ? new JsonObject { ["trial"] = best.TrialId, ["metric"] = Number(best.Metric), ["options"] = Values(best.Values) }
                 : null,

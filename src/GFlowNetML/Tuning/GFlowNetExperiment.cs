@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Reflection;
+using System.Text.Json.Nodes;
+using GFlowNetML.Torch.Training;
 using GFlowNetML.Trainers;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -26,6 +29,14 @@ namespace GFlowNetML.Tuning;
 /// it proposes the next, as a sequential search does; more trials per round let concurrent trials fill the cores, at the
 /// price of proposals that know less (the cost-frugal tuner then proposes a round's points from the same incumbent,
 /// stepping in independent random directions).</para>
+/// <para>With early stopping (<see cref="SetEarlyStopping(EarlyStoppingOptions)"/>) a trial is judged at its evaluations
+/// against the trials of earlier rounds only, so the decisions keep that independence (see
+/// <see cref="EarlyStoppingOptions"/>).</para>
+/// <para>With a checkpoint folder (<see cref="SetCheckpoint(string)"/>) the experiment writes its state there after every
+/// finished trial, atomically, and a later <see cref="Run(CancellationToken)"/> of the same experiment — after a crash or a
+/// kill — replays the finished trials through a fresh tuner (proposals are a deterministic function of the seed and the
+/// results told) instead of training them again, re-runs the trials that had not finished, and ends with the same trials
+/// and metrics as an uninterrupted run.</para>
 /// </remarks>
 public sealed class GFlowNetExperiment
 {
@@ -63,6 +74,13 @@ public sealed class GFlowNetExperiment
 
     /// <summary>The time budget in seconds (a trial still running when it ends is cancelled). Default unlimited.</summary>
     public double MaxSeconds { get; private set; } = double.PositiveInfinity;
+
+    /// <summary>The early-stopping rule and its settings. Default <see cref="EarlyStoppingOptions.None"/>: every trial trains
+    /// to its budget.</summary>
+    public EarlyStoppingOptions EarlyStopping { get; private set; } = EarlyStoppingOptions.None;
+
+    /// <summary>The folder the experiment's state is written to and resumed from, or null (the default) for none.</summary>
+    public string? CheckpointFolder { get; private set; }
 
     /// <summary>The experiment's seed: the tuner's seed and, unless the base options fix one, the source of the trials'
     /// training seed. Default drawn from the <c>MLContext</c>'s seed.</summary>
@@ -120,7 +138,7 @@ public sealed class GFlowNetExperiment
         return this;
     }
 
-    /// <summary>Minimises a metric of the user's own (<see cref="TuningObjective.Custom"/>).</summary>
+    /// <summary>Minimises a metric of the user's own (<see cref="TuningObjective.Custom(string, Func{GFlowNetSamplerTransformer, double})"/>).</summary>
     public GFlowNetExperiment SetObjective(string name, Func<GFlowNetSamplerTransformer, double> metric) => SetObjective(TuningObjective.Custom(name, metric));
 
     /// <summary>Runs at most <paramref name="maxTrials"/> trials (at least 1).</summary>
@@ -157,6 +175,45 @@ public sealed class GFlowNetExperiment
         return this;
     }
 
+    /// <summary>Stops poor trials early by <paramref name="options"/>' rule (see <see cref="EarlyStoppingOptions"/>); the
+    /// objective must evaluate records (<see cref="TuningObjective.EvaluatesRecords"/>), which <see cref="Run(CancellationToken)"/> checks.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range (named, with the values it allows).</exception>
+    public GFlowNetExperiment SetEarlyStopping(EarlyStoppingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        EarlyStopping = options;
+        return this;
+    }
+
+    /// <summary>Stops poor trials early by <paramref name="rule"/> with a grace period of <paramref name="gracePeriod"/>
+    /// iterations (null: the base options' EvalEvery) and ASHA's reduction factor <paramref name="reductionFactor"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range (named, with the values it allows).</exception>
+    public GFlowNetExperiment SetEarlyStopping(EarlyStoppingRule rule, int? gracePeriod = null, int reductionFactor = 3)
+        => SetEarlyStopping(new EarlyStoppingOptions { Rule = rule, GracePeriod = gracePeriod, ReductionFactor = reductionFactor });
+
+    /// <summary>Writes the experiment's state to <c><paramref name="folder"/>/tune-state.json</c> after every finished trial
+    /// (to a temporary file renamed over the old state, so a kill never leaves a torn file), and resumes from it: when
+    /// <see cref="Run(CancellationToken)"/> finds a state of the same experiment there, the trials it records (succeeded,
+    /// pruned or failed) are replayed through a fresh tuner, each replayed proposal checked against the recorded point, and
+    /// only the rest are trained, so the tune ends with the same trials and metrics as one that was never interrupted. A
+    /// trial that was training when the process died is trained again from its start; a cancelled trial is never recorded.
+    /// The time budget counts from the resumed run's start; <see cref="MaxTrials"/> may be raised to extend a finished tune.
+    /// </summary>
+    /// <remarks>A tuner given with <see cref="SetTuner(ITuner)"/> must be fresh (nothing proposed yet) for the replay to
+    /// rebuild its state; the built-in ones are made afresh for every run. <see cref="TuningResult.BestModel"/> of a best
+    /// trial read from the state is trained again from its options and seed when first read (training is deterministic).
+    /// The state is refused with <see cref="InvalidDataException"/> when corrupt and <see cref="InvalidOperationException"/>
+    /// when it belongs to another experiment (other options, search space, tuner, objective, seeds, round size or early
+    /// stopping).</remarks>
+    /// <exception cref="ArgumentException"><paramref name="folder"/> is empty.</exception>
+    public GFlowNetExperiment SetCheckpoint(string folder)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        CheckpointFolder = folder;
+        return this;
+    }
+
     /// <summary>Seeds the tuner and, unless the base options fix one, the trials' training seed.</summary>
     public GFlowNetExperiment SetSeed(int seed)
     {
@@ -182,21 +239,30 @@ public sealed class GFlowNetExperiment
     /// <param name="progress">Told about each trial as it ends (on the experiment's thread).</param>
     /// <param name="cancellationToken">Stops the experiment: the trial in progress is cancelled and recorded as such, and the
     /// trials so far are returned.</param>
-    /// <exception cref="InvalidOperationException">The tuner proposed a point of another dimension than the search space's.</exception>
+    /// <exception cref="InvalidOperationException">The tuner proposed a point of another dimension than the search space's, or
+    /// early stopping is on with an objective that cannot evaluate records.</exception>
     public TuningResult Run(IProgress<TuningTrial>? progress, CancellationToken cancellationToken = default)
     {
         var space = SearchSpace;
+        var earlyStopping = EarlyStopping;
+        if (earlyStopping.Rule != EarlyStoppingRule.None && !Objective.EvaluatesRecords)
+            throw new InvalidOperationException($"Early stopping ({earlyStopping}) needs the objective at every evaluation, but '{Objective.Name}' is computed from a fitted sampler only; use TuningObjective.Custom(name, metric, evaluationMetric) or turn early stopping off.");
         var tuner = _tuner ?? _tunerFactory(space, Seed);
         var data = _data ?? SeedOnlyData();
         long trainingSeed = TrainingSeed;
+        var checkpoint = CheckpointFolder is null ? null
+            : TuningCheckpoint.Open(CheckpointFolder, Identity(space, tuner, trainingSeed), (id, point, status, metric, seconds, error, iterations, evaluations)
+                => Restore(space, id, point, status, metric, seconds, error, iterations, evaluations, trainingSeed));
         var host = ((IHostEnvironment)_mlContext).Register("GFlowNet.Tuning");
         using var channel = host.Start("GFlowNet tuning");
         channel.Info(MessageSensitivity.None, $"Tuning {space.Count} options of {BaseOptions.GetType().Name} ({string.Join(", ", space.Dimensions.Select(d => d.Name))}) "
-            + $"with {tuner.GetType().Name}, minimising {Objective.Name}: at most {MaxTrials} trials{(double.IsPositiveInfinity(MaxSeconds) ? "" : FormattableString.Invariant($" in {MaxSeconds:G} s"))}, training seed {trainingSeed}.");
+            + $"with {tuner.GetType().Name}, minimising {Objective.Name}, early stopping {earlyStopping}: at most {MaxTrials} trials{(double.IsPositiveInfinity(MaxSeconds) ? "" : FormattableString.Invariant($" in {MaxSeconds:G} s"))}, training seed {trainingSeed}.");
 
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (!double.IsPositiveInfinity(MaxSeconds)) budget.CancelAfter(TimeSpan.FromSeconds(Math.Min(MaxSeconds, int.MaxValue / 1000.0)));
         var clock = Stopwatch.StartNew();
+        if (checkpoint is { Restored.Count: > 0 })
+            channel.Info(MessageSensitivity.None, $"Resuming from {CheckpointFolder}: {checkpoint.Restored.Count} finished trials are replayed, not trained again.");
         var trials = new List<TuningTrial>();
         TuningTrial? best = null;
         GFlowNetSamplerTransformer? bestModel = null;
@@ -217,13 +283,28 @@ public sealed class GFlowNetExperiment
                 var point = tuner.Propose(settings);
                 if (point is null || point.Length != space.Count)
                     throw new InvalidOperationException($"{tuner.GetType().Name} proposed a point of {point?.Length ?? 0} coordinates; the search space has {space.Count}.");
+                if (checkpoint is not null && checkpoint.Restored.TryGetValue(trialId, out var recorded) && !recorded.Parameter.SequenceEqual(point))
+                    throw new InvalidOperationException($"The tuning state in {CheckpointFolder} does not replay: trial {trialId} was recorded at [{string.Join(", ", recorded.Parameter.Select(p => p.ToString("R", CultureInfo.InvariantCulture)))}], "
+                        + $"but the tuner now proposes [{string.Join(", ", point.Select(p => p.ToString("R", CultureInfo.InvariantCulture)))}]; it was written by another experiment (or another tuner state), so resume it with the same settings or use another folder.");
                 round.Add((settings, point));
             }
             var outcomes = new (TuningTrial Trial, GFlowNetSamplerTransformer? Model)?[round.Count];
+            // The round's trials are judged against the trials of earlier rounds only: all ended, whatever the concurrency.
+            var stopper = earlyStopping.Rule == EarlyStoppingRule.None ? null : new EarlyStopper(earlyStopping, trials.ToArray(), BaseOptions.EvalEvery);
             Parallel.For(0, round.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(MaxConcurrentTrials, round.Count) }, k =>
             {
+                // A finished trial of the checkpoint is replayed as it was recorded.
+                if (checkpoint is not null && checkpoint.Restored.TryGetValue(round[k].Settings.TrialId, out var restored))
+                {
+                    outcomes[k] = (restored, null);
+                    return;
+                }
                 // No trial starts once the budget is spent or the caller cancelled (those already training are cancelled).
-                if (!budget.IsCancellationRequested) outcomes[k] = RunTrial(space, round[k].Settings, round[k].Point, data, trainingSeed, budget.Token);
+                if (!budget.IsCancellationRequested)
+                {
+                    outcomes[k] = RunTrial(space, round[k].Settings, round[k].Point, data, trainingSeed, stopper, budget.Token);
+                    checkpoint?.Record(outcomes[k]!.Value.Trial);
+                }
             });
             bool stop = false;
             for (int k = 0; k < round.Count; k++) // results in trial order, whatever order they finished in
@@ -235,7 +316,8 @@ public sealed class GFlowNetExperiment
                 }
                 var (trial, model) = outcome;
                 trials.Add(trial);
-                tuner.Update(new TrialResult(round[k].Settings, round[k].Point, trial.Metric, trial.Seconds));
+                // A pruned trial is a miss for the tuner: it never follows a point whose training it did not see end.
+                tuner.Update(new TrialResult(round[k].Settings, round[k].Point, trial.Status == TrialStatus.Pruned ? double.PositiveInfinity : trial.Metric, trial.Seconds));
                 channel.Info(MessageSensitivity.None, FormattableString.Invariant($"{trial} in {trial.Seconds:F1} s{(trial.Error is null ? "" : ": " + trial.Error)}"));
                 if (trial.Status == TrialStatus.Succeeded && (best is null || trial.Metric < best.Metric))
                 {
@@ -252,7 +334,16 @@ public sealed class GFlowNetExperiment
             }
         }
         channel.Info(MessageSensitivity.None, best is null ? $"No trial succeeded ({stopReason})." : $"Best: {best} ({stopReason}).");
-        return new TuningResult(Objective.Name, trials, best, bestModel, clock.Elapsed.TotalSeconds, stopReason);
+        // A best trial read from the checkpoint has no model in memory: it is trained again, deterministically, when asked for.
+        var bestTrial = best;
+        var lazyModel = bestModel is not null || bestTrial is null || !bestTrial.IsRestored
+            ? new Lazy<GFlowNetSamplerTransformer?>(bestModel)
+            : new Lazy<GFlowNetSamplerTransformer?>(() => new GFlowNetSamplerEstimator(TrialContext(bestTrial.TrialId), bestTrial.Options!).Fit(data));
+        var result = new TuningResult(Objective.Name, trials, best, lazyModel, clock.Elapsed.TotalSeconds, stopReason);
+        if (earlyStopping.Rule != EarlyStoppingRule.None)
+            channel.Info(MessageSensitivity.None, FormattableString.Invariant(
+                $"Early stopping pruned {result.PrunedTrials} of {trials.Count} trials: {result.IterationsRun} iterations run, {result.IterationsSaved} saved (about {result.SecondsSaved:F1} s)."));
+        return result;
     }
 
     private static string? StopReason(CancellationToken caller, CancellationToken budget, ITuner tuner, int trialId)
@@ -264,34 +355,98 @@ public sealed class GFlowNetExperiment
     }
 
     private (TuningTrial Trial, GFlowNetSamplerTransformer? Model) RunTrial(SearchSpace space, TrialSettings settings, double[] point, IDataView data,
-        long trainingSeed, CancellationToken token)
+        long trainingSeed, EarlyStopper? stopper, CancellationToken token)
     {
         var clock = Stopwatch.StartNew();
         IReadOnlyDictionary<string, object> values = new Dictionary<string, object>();
         GFlowNetSamplerOptions? options = null;
+        var evaluations = new List<TrialEvaluation>();
+        long iterations = 0;
+        bool pruned = false;
+        using var prune = CancellationTokenSource.CreateLinkedTokenSource(token);
+        TuningTrial Trial(double metric, TrialStatus status, string? error)
+            => new(settings.TrialId, point, values, options, trainingSeed, metric, clock.Elapsed.TotalSeconds, status, error, iterations, evaluations.ToArray());
         try
         {
             options = space.Sample(point, BaseOptions);
             values = space.Values(point);
             options.Seed = trainingSeed;
-            var model = new GFlowNetSamplerEstimator(TrialContext(settings.TrialId), options).Fit(data, token);
+            long budget = options.Iterations;
+            var watch = new Watch(p =>
+            {
+                iterations = p.Iteration;
+                if (stopper is null || pruned || p.LatestEvaluation is not { } e || e.Iteration != p.Iteration) return;
+                evaluations.Add(new TrialEvaluation(e.Iteration, Objective.Evaluate(e), e.Seconds));
+                if (stopper.ShouldStop(evaluations, budget))
+                {
+                    pruned = true;
+                    prune.Cancel(); // the trainer stops before the next iteration
+                }
+            });
+            var model = new GFlowNetSamplerEstimator(TrialContext(settings.TrialId), options).Fit(data, watch, prune.Token);
             double metric = Objective.Evaluate(model);
-            if (double.IsNaN(metric))
-                return (new TuningTrial(settings.TrialId, point, values, options, trainingSeed, double.PositiveInfinity, clock.Elapsed.TotalSeconds, TrialStatus.Failed,
-                    $"The metric {Objective.Name} is NaN."), null);
-            return (new TuningTrial(settings.TrialId, point, values, options, trainingSeed, metric, clock.Elapsed.TotalSeconds, TrialStatus.Succeeded, null), model);
+            if (double.IsNaN(metric)) return (Trial(double.PositiveInfinity, TrialStatus.Failed, $"The metric {Objective.Name} is NaN."), null);
+            return (Trial(metric, TrialStatus.Succeeded, null), model);
+        }
+        catch (OperationCanceledException) when (pruned)
+        {
+            return (Trial(evaluations[^1].Metric, TrialStatus.Pruned, null), null);
         }
         catch (OperationCanceledException e) when (token.IsCancellationRequested)
         {
-            return (new TuningTrial(settings.TrialId, point, values, options, trainingSeed, double.PositiveInfinity, clock.Elapsed.TotalSeconds, TrialStatus.Cancelled,
-                $"{e.GetType().Name}: {e.Message}"), null);
+            return (Trial(double.PositiveInfinity, TrialStatus.Cancelled, $"{e.GetType().Name}: {e.Message}"), null);
         }
         catch (Exception e)
         {
             string message = string.Join(" ", e.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
-            return (new TuningTrial(settings.TrialId, point, values, options, trainingSeed, double.PositiveInfinity, clock.Elapsed.TotalSeconds, TrialStatus.Failed,
-                $"{e.GetType().Name}: {message}"), null);
+            return (Trial(double.PositiveInfinity, TrialStatus.Failed, $"{e.GetType().Name}: {message}"), null);
         }
+    }
+
+    /// <summary>An <see cref="IProgress{T}"/> that reports synchronously on the training thread.</summary>
+    private sealed class Watch(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+
+    /// <summary>What identifies the experiment in its checkpoint: a state of another experiment is refused.</summary>
+    private JsonObject Identity(SearchSpace space, ITuner tuner, long trainingSeed)
+    {
+        var baseOptions = new JsonObject();
+        foreach (var member in BaseOptions.GetType().GetMembers(BindingFlags.Public | BindingFlags.Instance).OrderBy(m => m.Name, StringComparer.Ordinal))
+        {
+            object? value = member switch
+            {
+                FieldInfo f => f.GetValue(BaseOptions),
+                PropertyInfo { CanRead: true } p when p.GetIndexParameters().Length == 0 => p.GetValue(BaseOptions),
+                _ => null,
+            };
+            if (value is GFlowNetTask task) baseOptions[member.Name] = task.Description;
+            else if (value is not null && (value.GetType().IsPrimitive || value is string || value.GetType().IsEnum))
+                baseOptions[member.Name] = Convert.ToString(value, CultureInfo.InvariantCulture);
+        }
+        return new JsonObject
+        {
+            ["options"] = BaseOptions.GetType().FullName, ["baseOptions"] = baseOptions,
+            ["searchSpace"] = new JsonArray(space.Dimensions.Select(d => (JsonNode?)JsonValue.Create(d.ToString())).ToArray()),
+            ["tuner"] = tuner.GetType().FullName, ["objective"] = Objective.Name, ["seed"] = Seed, ["trainingSeed"] = trainingSeed,
+            ["trialsPerRound"] = TrialsPerRound, ["earlyStopping"] = EarlyStopping.ToString(),
+        };
+    }
+
+    /// <summary>A finished trial as the checkpoint recorded it (its options rebuilt from its point).</summary>
+    private TuningTrial Restore(SearchSpace space, int id, double[] point, TrialStatus status, double metric, double seconds, string? error, long iterations,
+        TrialEvaluation[] evaluations, long trainingSeed)
+    {
+        var values = space.Values(point);
+        GFlowNetSamplerOptions? options = null;
+        try
+        {
+            options = space.Sample(point, BaseOptions);
+            options.Seed = trainingSeed;
+        }
+        catch (ArgumentException) when (status == TrialStatus.Failed) { }
+        return new TuningTrial(id, point, values, options, trainingSeed, metric, seconds, status, error, iterations, evaluations) { IsRestored = true };
     }
 
     /// <summary>The context a trial fits in: its own, because an <c>MLContext</c> is not safe for concurrent fits, with the

@@ -13,14 +13,20 @@ public enum TrialStatus
 
     /// <summary>Stopped by the time budget or the caller's cancellation; the metric is +∞.</summary>
     Cancelled,
+
+    /// <summary>Stopped early by the experiment's early-stopping rule (<see cref="EarlyStoppingOptions"/>); the metric is the
+    /// objective at its last evaluation and <see cref="TuningTrial.Iterations"/> the iterations it ran.</summary>
+    Pruned,
 }
 
 /// <summary>One trial of a <see cref="GFlowNetExperiment"/>: a row of the leaderboard.</summary>
 public sealed class TuningTrial
 {
     internal TuningTrial(int trialId, IReadOnlyList<double> parameter, IReadOnlyDictionary<string, object> values, GFlowNetSamplerOptions? options,
-        long seed, double metric, double seconds, TrialStatus status, string? error)
+        long seed, double metric, double seconds, TrialStatus status, string? error, long iterations, IReadOnlyList<TrialEvaluation> evaluations)
     {
+        Iterations = iterations;
+        Evaluations = evaluations;
         TrialId = trialId;
         Parameter = parameter;
         Values = values;
@@ -47,20 +53,37 @@ public sealed class TuningTrial
     /// <summary>The training seed of the trial.</summary>
     public long Seed { get; }
 
-    /// <summary>The metric (lower is better); +∞ for a failed or cancelled trial.</summary>
+    /// <summary>The metric (lower is better); for a pruned trial the objective at its last evaluation; +∞ for a failed or
+    /// cancelled trial.</summary>
     public double Metric { get; }
 
     /// <summary>The trial's wall-clock seconds (training, export and the metric).</summary>
     public double Seconds { get; }
 
-    /// <summary>Succeeded, failed or cancelled.</summary>
+    /// <summary>Succeeded, pruned, failed or cancelled.</summary>
     public TrialStatus Status { get; }
+
+    /// <summary>The training iterations the trial ran: its budget when it succeeded, fewer when it was pruned, failed or
+    /// cancelled.</summary>
+    public long Iterations { get; }
+
+    /// <summary>The objective at each evaluation during training, in order (from the first evaluation after the start);
+    /// recorded when early stopping is on, empty otherwise.</summary>
+    public IReadOnlyList<TrialEvaluation> Evaluations { get; }
+
+    /// <summary>The training budget of the trial: its options' <see cref="GFlowNetSamplerOptions.Iterations"/> (0 where the
+    /// options could not be made).</summary>
+    public long Budget => Options?.Iterations ?? 0;
+
+    /// <summary>Whether the trial was read from the experiment's checkpoint (<see cref="GFlowNetExperiment.SetCheckpoint"/>)
+    /// rather than trained in this run.</summary>
+    public bool IsRestored { get; internal init; }
 
     /// <summary>The error of a failed or cancelled trial (the exception's type and message); null otherwise.</summary>
     public string? Error { get; }
 
     /// <inheritdoc/>
     public override string ToString()
-        => $"trial {TrialId}: {(Status == TrialStatus.Succeeded ? SearchDimension.Format(Metric) : Status.ToString().ToLowerInvariant())} "
+        => $"trial {TrialId}: {Status switch { TrialStatus.Succeeded => SearchDimension.Format(Metric), TrialStatus.Pruned => $"pruned at {Iterations} ({SearchDimension.Format(Metric)})", _ => Status.ToString().ToLowerInvariant() }} "
            + $"({string.Join(", ", Values.Select(v => $"{v.Key}={SearchDimension.Format(v.Value)}"))})";
 }
