@@ -32,8 +32,8 @@ public sealed class TrainPlotTests
 
     private static void AssertSize(SKBitmap bitmap, int panels, string what)
     {
-        Assert.AreEqual(panels * PlotCanvas.PanelWidth, bitmap.Width, $"{what}: {panels} panels wide");
-        Assert.AreEqual(PlotCanvas.PanelHeight, bitmap.Height, what);
+        Assert.AreEqual(panels * GFlowNetML.Plots.GFlowNetPlots.PanelWidth, bitmap.Width, $"{what}: {panels} panels wide");
+        Assert.AreEqual(GFlowNetML.Plots.GFlowNetPlots.PanelHeight, bitmap.Height, what);
     }
 
     /// <summary>The number of pixels of panel <paramref name="panel"/> that differ between two pictures.</summary>
@@ -41,7 +41,7 @@ public sealed class TrainPlotTests
     {
         int count = 0;
         for (int y = 0; y < a.Height; y++)
-            for (int x = panel * PlotCanvas.PanelWidth; x < (panel + 1) * PlotCanvas.PanelWidth; x++)
+            for (int x = panel * GFlowNetML.Plots.GFlowNetPlots.PanelWidth; x < (panel + 1) * GFlowNetML.Plots.GFlowNetPlots.PanelWidth; x++)
                 if (a.GetPixel(x, y) != b.GetPixel(x, y)) count++;
         return count;
     }
@@ -51,7 +51,7 @@ public sealed class TrainPlotTests
     {
         var colours = new HashSet<SKColor>();
         for (int y = 0; y < bitmap.Height; y += 2)
-            for (int x = panel * PlotCanvas.PanelWidth; x < (panel + 1) * PlotCanvas.PanelWidth; x += 2)
+            for (int x = panel * GFlowNetML.Plots.GFlowNetPlots.PanelWidth; x < (panel + 1) * GFlowNetML.Plots.GFlowNetPlots.PanelWidth; x += 2)
                 colours.Add(bitmap.GetPixel(x, y));
         return colours.Count;
     }

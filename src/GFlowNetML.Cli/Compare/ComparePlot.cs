@@ -73,7 +73,7 @@ internal static class ComparePlot
         plot.Grid.MinorLineWidth = 1;
 
         // Long environment descriptions (a DAG's data, a sequence task's reward) wrap at commas instead of running off the image.
-        plot.Title(Wrap("Exact total variation against trajectories: " + environment, 95));
+        plot.Title(GFlowNetML.Plots.PlotCanvas.Wrap("Exact total variation against trajectories: " + environment, 95));
         plot.XLabel("trajectories sampled");
         plot.YLabel(seeds > 1 ? $"exact total variation (mean of {seeds} seeds, band ± 1 std)" : "exact total variation");
         plot.ShowLegend(Alignment.UpperRight);
@@ -102,24 +102,5 @@ internal static class ComparePlot
         return ticks;
 
         static string Label(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>Breaks <paramref name="text"/> after commas into lines of at most about <paramref name="width"/> characters.</summary>
-    internal static string Wrap(string text, int width)
-    {
-        var lines = new List<string>();
-        var line = new System.Text.StringBuilder();
-        foreach (var part in text.Split(", "))
-        {
-            if (line.Length > 0 && line.Length + 2 + part.Length > width)
-            {
-                lines.Add(line.Append(',').ToString());
-                line.Clear();
-            }
-            else if (line.Length > 0) line.Append(", ");
-            line.Append(part);
-        }
-        lines.Add(line.ToString());
-        return string.Join('\n', lines);
     }
 }

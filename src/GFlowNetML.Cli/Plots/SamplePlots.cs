@@ -1,11 +1,12 @@
 using GFlowNetML.Environments;
 using GFlowNetML.Evaluation;
 using GFlowNetML.Onnx;
+using GFlowNetML.Plots;
 
 namespace GFlowNetML.Cli.Plots;
 
 /// <summary>The picture of <c>gflownet sample --plot</c>: the empirical distribution of the drawn objects against the
-/// model's target where the space is enumerable (<see cref="DistributionPlots"/>), else the histogram of their log R.</summary>
+/// model's target where the space is enumerable (<see cref="GFlowNetPlots.Distribution"/>), else the histogram of their log R.</summary>
 internal static class SamplePlots
 {
     /// <summary>The most samples the log-reward histogram keeps (the first ones drawn); frequencies over an enumerable
@@ -56,12 +57,12 @@ internal static class SamplePlots
             if (_space is { } space)
             {
                 double[] frequency = [.. (_counts ?? new long[space.Terminals.Length]).Select(c => (double)c / Math.Max(_total, 1))];
-                return PlotCanvas.Save(path, DistributionPlots.AgainstTarget(space, frequency, $"empirical frequency ({_total} samples)"));
+                return GFlowNetPlots.Save(path, GFlowNetPlots.Distribution(space, frequency, $"empirical frequency ({_total} samples)"));
             }
             double[] logRewards = [.. _logRewards];
             var metrics = SampledMetrics.Compute(environment, [.. _states], logRewards, Math.Min(SampledMetrics.DefaultTopK, logRewards.Length));
             string what = _total > logRewards.Length ? $"first samples of {_total}" : "samples";
-            return PlotCanvas.Save(path, [DistributionPlots.RewardHistogram(logRewards, metrics, what)]);
+            return GFlowNetPlots.Save(path, GFlowNetPlots.RewardHistogram(logRewards, metrics, what));
         }
     }
 }

@@ -1,9 +1,9 @@
 using GFlowNetML.Environments;
 using GFlowNetML.Evaluation;
 using ScottPlot;
-using static GFlowNetML.Cli.Plots.PlotCanvas;
+using static GFlowNetML.Plots.PlotCanvas;
 
-namespace GFlowNetML.Cli.Plots;
+namespace GFlowNetML.Plots;
 
 /// <summary>
 /// A distribution over an environment's objects against its target R/Z*, as panels: for a 2-D hyper-grid the two as heat

@@ -1,7 +1,7 @@
 using ScottPlot;
 using SkiaSharp;
 
-namespace GFlowNetML.Cli.Plots;
+namespace GFlowNetML.Plots;
 
 /// <summary>The pictures' common ground: a plot with an installed font and a light grid, and panels of
 /// <see cref="PanelWidth"/> × <see cref="PanelHeight"/> pixels composed side by side into one PNG.</summary>
@@ -21,9 +21,8 @@ internal static class PlotCanvas
         return plot;
     }
 
-    /// <summary>Renders the panels side by side into one PNG at <paramref name="path"/> (written to a temporary name,
-    /// then renamed); returns the path.</summary>
-    public static string Save(string path, IReadOnlyList<Plot> panels)
+    /// <summary>Renders the panels side by side into one PNG.</summary>
+    public static byte[] Png(IReadOnlyList<Plot> panels)
     {
         using var surface = SKSurface.Create(new SKImageInfo(PanelWidth * panels.Count, PanelHeight));
         surface.Canvas.Clear(SKColors.White);
@@ -35,9 +34,34 @@ internal static class PlotCanvas
         }
         using var image = surface.Snapshot();
         using var data = image.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
+    /// <summary>Writes <paramref name="png"/> to <paramref name="path"/> (to a temporary name, then renamed); returns the path.</summary>
+    public static string Save(string path, byte[] png)
+    {
         string temporary = path + ".tmp";
-        using (var file = File.Create(temporary)) data.SaveTo(file);
+        File.WriteAllBytes(temporary, png);
         File.Move(temporary, path, overwrite: true);
         return path;
+    }
+
+    /// <summary>Breaks <paramref name="text"/> after commas into lines of at most about <paramref name="width"/> characters.</summary>
+    internal static string Wrap(string text, int width)
+    {
+        var lines = new List<string>();
+        var line = new System.Text.StringBuilder();
+        foreach (var part in text.Split(", "))
+        {
+            if (line.Length > 0 && line.Length + 2 + part.Length > width)
+            {
+                lines.Add(line.Append(',').ToString());
+                line.Clear();
+            }
+            else if (line.Length > 0) line.Append(", ");
+            line.Append(part);
+        }
+        lines.Add(line.ToString());
+        return string.Join('\n', lines);
     }
 }
