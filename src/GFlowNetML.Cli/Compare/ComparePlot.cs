@@ -18,8 +18,6 @@ internal static class ComparePlot
     public const string FileName = "compare.png";
     public const int Width = 1000, Height = 600;
 
-    private static readonly string[] PreferredFonts = ["DejaVu Sans", "Liberation Sans", "Noto Sans", "Open Sans", "Arial"];
-
     /// <summary>Writes the plot into <paramref name="directory"/> (atomically); returns its path, or null when no
     /// method has a point to draw (a plot left there by an earlier comparison is then removed, so that it is never
     /// taken for this one's).</summary>
@@ -38,9 +36,7 @@ internal static class ComparePlot
 
         int lowDecade = (int)Math.Floor(Math.Log10(means.Min()));
         double floor = Math.Pow(10, lowDecade);
-        var plot = new Plot();
-        var installed = SkiaSharp.SKFontManager.Default.FontFamilies.ToHashSet(StringComparer.OrdinalIgnoreCase);
-        if (PreferredFonts.FirstOrDefault(installed.Contains) is { } font) plot.Font.Set(font);
+        var plot = GFlowNetML.Plots.PlotCanvas.NewPlot();
         var palette = new ScottPlot.Palettes.Category10();
         double top = means.Max();
         for (int i = 0; i < curves.Count; i++)
