@@ -20,17 +20,14 @@ public sealed class SignalTests
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
 
-    [TestMethod]
-    [DataRow(SigTerm)]
-    [DataRow(SigHup)]
-    [Timeout(120_000, CooperativeCancellation = true)]
-    public void ASignalStopsTrainAtTheNextIterationAndKeepsWhatItDid(int signal)
+    /// <summary>Starts a train of 100,000 iterations into <paramref name="outDir"/> as a child process and returns it once
+    /// its first checkpoint is complete (fails the test if none comes within 60 s).</summary>
+    private static string[] LongTrain(string outDir) => ["train", "--env", "hypergrid", "--ndim", "2", "--height", "6", "--method", "tb",
+        "--iterations", "100000", "--batch-size", "16", "--eval-every", "10", "--checkpoint-every", "10", "--out", outDir, .. CliHarness.SmallNetworks];
+
+    private static System.Diagnostics.Process StartLongTrain(string outDir, StringBuilder output)
     {
-        string outDir = Path.Combine(_root, "run");
-        var output = new StringBuilder();
-        string[] args = ["train", "--env", "hypergrid", "--ndim", "2", "--height", "6", "--method", "tb",
-            "--iterations", "100000", "--batch-size", "16", "--eval-every", "10", "--checkpoint-every", "10", "--out", outDir, .. CliHarness.SmallNetworks];
-        using var process = CliHarness.Start(output, args);
+        var process = CliHarness.Start(output, LongTrain(outDir));
         string checkpoint = CheckpointFile.PathIn(outDir);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (CheckpointFile.TryReadIteration(checkpoint) is null)
@@ -39,6 +36,19 @@ public sealed class SignalTests
             if (clock.Elapsed > TimeSpan.FromSeconds(60)) { process.Kill(entireProcessTree: true); Assert.Fail($"no checkpoint within 60 s:\n{output}"); }
             Thread.Sleep(5);
         }
+        return process;
+    }
+
+    [TestMethod]
+    [DataRow(SigTerm)]
+    [DataRow(SigHup)]
+    [Timeout(120_000, CooperativeCancellation = true)]
+    public void ASignalStopsTrainAtTheNextIterationAndKeepsWhatItDid(int signal)
+    {
+        string outDir = Path.Combine(_root, "run");
+        var output = new StringBuilder();
+        using var process = StartLongTrain(outDir, output);
+        string checkpoint = CheckpointFile.PathIn(outDir);
         Assert.AreEqual(0, Kill(process.Id, signal), "kill()");
         Assert.IsTrue(process.WaitForExit(TimeSpan.FromSeconds(30)), $"train did not stop after signal {signal}:\n{output}");
         process.WaitForExit();
@@ -56,19 +66,10 @@ public sealed class SignalTests
     {
         string outDir = Path.Combine(_root, "shared");
         var output = new StringBuilder();
-        string[] args = ["train", "--env", "hypergrid", "--ndim", "2", "--height", "6", "--method", "tb",
-            "--iterations", "100000", "--batch-size", "16", "--eval-every", "10", "--checkpoint-every", "10", "--out", outDir, .. CliHarness.SmallNetworks];
-        using var first = CliHarness.Start(output, args);
+        using var first = StartLongTrain(outDir, output);
         string checkpoint = CheckpointFile.PathIn(outDir);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (CheckpointFile.TryReadIteration(checkpoint) is null)
-        {
-            if (first.HasExited) Assert.Fail($"train ended (exit {first.ExitCode}) before its first checkpoint:\n{output}");
-            if (clock.Elapsed > TimeSpan.FromSeconds(60)) { first.Kill(entireProcessTree: true); Assert.Fail($"no checkpoint within 60 s:\n{output}"); }
-            Thread.Sleep(5);
-        }
         string runJson = File.ReadAllText(Path.Combine(outDir, "run.json"));
-        var (code, second) = CliHarness.RunChild(TimeSpan.FromSeconds(60), [.. args.Select(a => a == "100000" ? "5" : a)]);
+        var (code, second) = CliHarness.RunChild(TimeSpan.FromSeconds(60), [.. LongTrain(outDir).Select(a => a == "100000" ? "5" : a)]);
         var (resumeCode, resume) = CliHarness.RunChild(TimeSpan.FromSeconds(60), "train", "--resume", outDir);
         first.Kill(entireProcessTree: true);
         first.WaitForExit();
