@@ -20,11 +20,12 @@ public sealed class SignalTests
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
 
-    /// <summary>Starts a train of 100,000 iterations into <paramref name="outDir"/> as a child process and returns it once
-    /// its first checkpoint is complete (fails the test if none comes within 60 s).</summary>
+    /// <summary>A train of 100,000 iterations into <paramref name="outDir"/>, checkpointing every 10.</summary>
     private static string[] LongTrain(string outDir) => ["train", "--env", "hypergrid", "--ndim", "2", "--height", "6", "--method", "tb",
         "--iterations", "100000", "--batch-size", "16", "--eval-every", "10", "--checkpoint-every", "10", "--out", outDir, .. CliHarness.SmallNetworks];
 
+    /// <summary>Starts <see cref="LongTrain"/> as a child process and returns it once its first checkpoint is complete
+    /// (fails the test if none comes within 60 s).</summary>
     private static System.Diagnostics.Process StartLongTrain(string outDir, StringBuilder output)
     {
         var process = CliHarness.Start(output, LongTrain(outDir));
