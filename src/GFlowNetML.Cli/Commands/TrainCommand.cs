@@ -88,15 +88,15 @@ internal static class TrainCommand
             // last checkpoint on disk is the last good one.
             string cause = string.Create(CultureInfo.InvariantCulture,
                 $"training diverged at iteration {d.Iteration}: {d.Quantity}; lower {TrainSettings.OptionFor(d.Option)} (now {d.OptionValue:G4}).");
-            WriteMetrics(outDir, d.Result, env, trainer, "diverged", cause, d.Iteration);
-            throw new RunFailedException($"{cause} {KeptWork(outDir, d.Result, "diverged", options)}", d);
+            string? unwritten = WriteMetrics(outDir, d.Result, env, trainer, "diverged", cause, d.Iteration);
+            throw new RunFailedException($"{cause} {KeptWork(outDir, d.Result, "diverged", options, unwritten)}", d);
         }
         catch (Exception e) when (e is not OperationCanceledException && trainer.History.Count > 0)
         {
             var sofar = new TrainingResult(trainer.History[^1], trainer.History, Completed: false);
             string line = FailurePolicy.Describe(e).Line;
-            WriteMetrics(outDir, sofar, env, trainer, "failed", line, trainer.Iteration + 1);
-            throw new RunFailedException($"{line} {KeptWork(outDir, sofar, "failed", options)}", e);
+            string? unwritten = WriteMetrics(outDir, sofar, env, trainer, "failed", line, trainer.Iteration + 1);
+            throw new RunFailedException($"{line} {KeptWork(outDir, sofar, "failed", options, unwritten)}", e);
         }
 
         // A final checkpoint (also after Ctrl+C), so that a later --resume continues from exactly here.
@@ -148,20 +148,33 @@ internal static class TrainCommand
         }
     }
 
-    /// <summary>metrics.json of a run that failed: the evaluations so far, the status and what failed.</summary>
-    private static void WriteMetrics(string outDir, TrainingResult sofar, GFlowNetML.Environments.GFlowNetEnvironment env, GFlowNetTrainer trainer,
+    /// <summary>metrics.json of a run that failed: the evaluations so far, the status and what failed. Best effort (the
+    /// failure may be a full disk): returns the reason it could not be written, or null.</summary>
+    private static string? WriteMetrics(string outDir, TrainingResult sofar, GFlowNetML.Environments.GFlowNetEnvironment env, GFlowNetTrainer trainer,
         string status, string message, long iteration)
     {
         var o = trainer.Options;
         var failure = new System.Text.Json.Nodes.JsonObject { ["iteration"] = iteration, ["message"] = message };
-        MetricsFile.Write(outDir, sofar, env.Description, o.Method, o.Seed, o.LearnBackwardPolicy, trainer.Guide?.Name,
-            new Dictionary<string, System.Text.Json.Nodes.JsonNode?> { ["failure"] = failure }, status);
+        try
+        {
+            MetricsFile.Write(outDir, sofar, env.Description, o.Method, o.Seed, o.LearnBackwardPolicy, trainer.Guide?.Name,
+                new Dictionary<string, System.Text.Json.Nodes.JsonNode?> { ["failure"] = failure }, status);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            try { File.Delete(Path.Combine(outDir, MetricsFile.FileName + ".tmp")); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            return e.Message;
+        }
     }
 
-    /// <summary>Where the work of a failed run is: metrics.json and, when checkpointing, the last good checkpoint.</summary>
-    private static string KeptWork(string outDir, TrainingResult sofar, string status, GFlowNetTrainerOptions options)
+    /// <summary>Where the work of a failed run is: metrics.json (unless <paramref name="unwritten"/> says why it could not
+    /// be written) and, when checkpointing, the last good checkpoint.</summary>
+    private static string KeptWork(string outDir, TrainingResult sofar, string status, GFlowNetTrainerOptions options, string? unwritten = null)
     {
-        string metrics = $"The evaluations up to iteration {sofar.Final.Iteration} are in {Path.Combine(outDir, MetricsFile.FileName)} (status \"{status}\")";
+        string metrics = unwritten is null
+            ? $"The evaluations up to iteration {sofar.Final.Iteration} are in {Path.Combine(outDir, MetricsFile.FileName)} (status \"{status}\")"
+            : $"{MetricsFile.FileName} could not be written either ({FailurePolicy.OneLine(unwritten)})";
         string checkpoint = Torch.Checkpoints.TrainingCheckpoint.PathIn(outDir);
         if (options.CheckpointEvery <= 0 || !File.Exists(checkpoint)) return metrics + ".";
         long at = Torch.Checkpoints.TrainingCheckpoint.Load(outDir).Header.Iteration;

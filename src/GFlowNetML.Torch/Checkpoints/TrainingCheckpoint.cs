@@ -29,6 +29,21 @@ internal sealed class TrainingCheckpoint
     {
         Directory.CreateDirectory(directory);
         string final = PathIn(directory), temporary = final + ".tmp";
+        try
+        {
+            Write(temporary);
+        }
+        catch
+        {
+            // A full disk or an I/O error mid-write: the previous checkpoint stays as it was, and no partial file is left.
+            try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+        File.Move(temporary, final, overwrite: true);
+    }
+
+    private void Write(string temporary)
+    {
         using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -57,7 +72,6 @@ internal sealed class TrainingCheckpoint
             stream.Write(hash.GetHashAndReset());
             stream.Flush(flushToDisk: true);
         }
-        File.Move(temporary, final, overwrite: true);
     }
 
     public static TrainingCheckpoint Load(string directory)
