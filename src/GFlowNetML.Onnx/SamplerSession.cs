@@ -172,7 +172,7 @@ public sealed class SamplerSession : IDisposable
             var states = new int[checked(rows * width)];
             var logProbabilities = new double[rows];
             var lengths = new int[rows];
-            if (whole) SampleWhole(start, rows, seed, states, logProbabilities, lengths);
+            if (whole) SampleWhole(start, rows, seed, states, logProbabilities, lengths, cancellationToken);
             else HostDrivenSampler.Sample(this, start, rows, seed, states, logProbabilities, lengths, cancellationToken);
             var logRewards = new double[rows];
             Environment.LogReward(states, logRewards);
@@ -221,7 +221,8 @@ public sealed class SamplerSession : IDisposable
         finally { ExitNative(); }
     }
 
-    private void SampleWhole(int start, int rows, long seed, Span<int> states, Span<double> logProbabilities, Span<int> lengths)
+    private void SampleWhole(int start, int rows, long seed, Span<int> states, Span<double> logProbabilities, Span<int> lengths,
+        CancellationToken cancellationToken = default)
     {
         int steps = Environment.MaxTrajectoryLength, actions = Environment.ActionCount;
         var noise = new float[steps * rows * actions];
@@ -232,18 +233,40 @@ public sealed class SamplerSession : IDisposable
                 for (int a = 0; a < actions; a++)
                     noise[((long)t * rows + i) * actions + a] = SampleNoise.Uniform(random);
         });
+        cancellationToken.ThrowIfCancellationRequested();
         EnterNative();
-        try { ReadTrajectories(start, rows, noise, states, logProbabilities, lengths); }
+        try { ReadTrajectories(start, rows, noise, states, logProbabilities, lengths, cancellationToken); }
         finally { ExitNative(); }
     }
 
-    private void ReadTrajectories(int start, int rows, float[] noise, Span<int> states, Span<double> logProbabilities, Span<int> lengths)
+    /// <summary>The whole-trajectory graph's one call on given uniforms (for tests of its cancellation).</summary>
+    internal void ReadTrajectoriesForTests(int start, int rows, float[] noise, Span<int> states, Span<double> logProbabilities, Span<int> lengths,
+        CancellationToken cancellationToken)
+    {
+        EnterNative();
+        try { ReadTrajectories(start, rows, noise, states, logProbabilities, lengths, cancellationToken); }
+        finally { ExitNative(); }
+    }
+
+    private void ReadTrajectories(int start, int rows, float[] noise, Span<int> states, Span<double> logProbabilities, Span<int> lengths,
+        CancellationToken cancellationToken)
     {
         int steps = Environment.MaxTrajectoryLength, actions = Environment.ActionCount, width = Environment.StateWidth;
         using var noiseValue = OrtValue.CreateTensorValueFromMemory(noise, [steps, rows, actions]);
         using var runOptions = new RunOptions();
-        using var outputs = _trajectories!.Run(runOptions, [TrajectoryGraph.Noise], [noiseValue],
-            [TrajectoryGraph.TerminalStates, TrajectoryGraph.LogProbability, TrajectoryGraph.Length, TrajectoryGraph.Finished]);
+        // Cancellation inside the one long call: ONNX Runtime checks the terminate flag between nodes and fails the run.
+        using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
+        IDisposableReadOnlyCollection<OrtValue> outputs;
+        try
+        {
+            outputs = _trajectories!.Run(runOptions, [TrajectoryGraph.Noise], [noiseValue],
+                [TrajectoryGraph.TerminalStates, TrajectoryGraph.LogProbability, TrajectoryGraph.Length, TrajectoryGraph.Finished]);
+        }
+        catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+        using var _ = outputs;
         var terminal = outputs[0].GetTensorDataAsSpan<long>();
         var logp = outputs[1].GetTensorDataAsSpan<float>();
         var length = outputs[2].GetTensorDataAsSpan<long>();

@@ -194,6 +194,27 @@ public sealed class SamplingTests
     }
 
     [TestMethod]
+    public void WholeTrajectoryCall_StopsOnCancellation_ThroughOnnxRuntimesTerminateFlag()
+    {
+        using var session = CpuSession(TrainedPolicy.Small.Model);
+        int rows = 64, steps = session.Environment.MaxTrajectoryLength, actions = session.Environment.ActionCount;
+        var noise = new float[steps * rows * actions];
+        Array.Fill(noise, 0.5f);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        // The one ONNX Runtime call itself, with the token already cancelled: the registration sets RunOptions.Terminate at
+        // once, ONNX Runtime refuses to run, and that surfaces as OperationCanceledException (not an OnnxRuntimeException).
+        Assert.ThrowsExactly<OperationCanceledException>(() =>
+            session.ReadTrajectoriesForTests(0, rows, noise, new int[rows * session.Environment.StateWidth], new double[rows], new int[rows], cancelled.Token));
+        // Without cancellation the same call samples.
+        var states = new int[rows * session.Environment.StateWidth];
+        session.ReadTrajectoriesForTests(0, rows, noise, states, new double[rows], new int[rows], CancellationToken.None);
+        Assert.IsTrue(states.Any(v => v != 0), "the uniforms 0.5 still move the walkers");
+        // And from the public API: a cancelled token stops a whole-trajectory draw.
+        Assert.ThrowsExactly<OperationCanceledException>(() => session.Sample(1000, 1, SamplingMode.WholeTrajectory, null, cancelled.Token));
+    }
+
+    [TestMethod]
     public void BadArguments_AreRejected()
     {
         using var session = CpuSession(TrainedPolicy.Small.Model);

@@ -163,6 +163,36 @@ public sealed class DeterminismAndResumeTests
         Assert.AreEqual(7 * 16, result.Final.Trajectories);
     }
 
+    [TestMethod]
+    public void CancellationWithinALongBatchStopsPromptlyAndLeavesTheTrainerAtTheLastWholeIteration()
+    {
+        // Batches of 4096 trajectories of up to 127 steps on a 64 × 64 grid: each iteration's sampling takes a while.
+        var options = TestRuns.Small(TrainingMethod.TrajectoryBalance, 3);
+        options.BatchSize = 4096;
+        options.EvalEvery = 3;
+        string uninterrupted;
+        using (var reference = new GFlowNetTrainer(TestRuns.Grid(64), options))
+            uninterrupted = TestRuns.Fingerprint(reference.Train());
+
+        using var trainer = new GFlowNetTrainer(TestRuns.Grid(64), options);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        double oneIteration = 0;
+        using var cts = new CancellationTokenSource();
+        var partial = trainer.Train(new Progress(p =>
+        {
+            if (p.Iteration != 1) return;
+            oneIteration = clock.Elapsed.TotalSeconds;
+            cts.CancelAfter(TimeSpan.FromSeconds(oneIteration / 4)); // lands inside iteration 2's sampling
+        }), cts.Token);
+        double stoppedAfter = clock.Elapsed.TotalSeconds - oneIteration;
+
+        Assert.IsFalse(partial.Completed);
+        Assert.AreEqual(1, trainer.Iteration, "iteration 2 was abandoned, not half-done");
+        Assert.IsLessThan(oneIteration, stoppedAfter, $"stopped {stoppedAfter:F2} s after the cancellation point, within one iteration ({oneIteration:F2} s)");
+        // Nothing of the abandoned iteration was kept: training on gives the uninterrupted run exactly.
+        Assert.AreEqual(uninterrupted, TestRuns.Fingerprint(trainer.Train()));
+    }
+
     private sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value) => report(value);

@@ -23,6 +23,12 @@ public sealed class TrajectorySampler
     /// <param name="epsilon">The probability of an ε-uniform exploration draw at each step, in [0, 1]: actions are drawn
     /// from (1 − ε)·π_F + ε·uniform(allowed actions). 0 is strictly on-policy.</param>
     public TrajectoryBatch Sample(IPolicy policy, int batchSize, GFlowNetRandom random, double epsilon = 0)
+        => Sample(policy, batchSize, random, epsilon, CancellationToken.None);
+
+    /// <summary>As <see cref="Sample(IPolicy, int, GFlowNetRandom, double)"/>, checking <paramref name="cancellationToken"/>
+    /// before every step, so that a long batch stops within one policy call (throwing
+    /// <see cref="OperationCanceledException"/>; <paramref name="random"/> has then advanced part-way).</summary>
+    public TrajectoryBatch Sample(IPolicy policy, int batchSize, GFlowNetRandom random, double epsilon, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(random);
@@ -46,6 +52,7 @@ public sealed class TrajectorySampler
 
         for (int t = 0; running > 0; t++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             if (t >= _env.MaxTrajectoryLength)
                 throw new InvalidOperationException($"Environment '{_env.Name}' produced a trajectory longer than its MaxTrajectoryLength ({_env.MaxTrajectoryLength}).");
             var current = states.AsSpan(0, running * width);

@@ -201,7 +201,12 @@ public sealed class GFlowNetTrainer : IDisposable
         {
             if (cancellationToken.IsCancellationRequested) { completed = false; break; }
             double loss;
-            try { loss = TrainOneIteration(); }
+            try { loss = TrainOneIteration(cancellationToken); }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                completed = false; // within the iteration's sampling: nothing of it was kept (see TrainOneIteration)
+                break;
+            }
             catch (ArithmeticException e) when (e is not TrainingDivergedException)
             {
                 throw Diverged(Iteration + 1, $"the policy's action logits became non-finite while sampling ({e.Message})",
@@ -283,8 +288,9 @@ public sealed class GFlowNetTrainer : IDisposable
     internal IReadOnlyList<Mlp> Networks => [_policyNetwork, .. _objective.Networks];
 
     /// <summary>One iteration: sample a batch without gradients (keeping the policy's activations), update, advance
-    /// counters and ε.</summary>
-    internal double TrainOneIteration()
+    /// counters and ε. Cancellation is honoured between the sampling steps: the sampler's random state is then put back,
+    /// so the trainer stays exactly at the end of the previous iteration (a checkpoint then resumes bit-identically).</summary>
+    internal double TrainOneIteration(CancellationToken cancellationToken = default)
     {
         using var scope = NewDisposeScope();
         long start = Stopwatch.GetTimestamp();
@@ -294,7 +300,13 @@ public sealed class GFlowNetTrainer : IDisposable
         try
         {
             _policy.CacheActivations = true;
-            try { batch = _sampler.Sample(_policy, _options.BatchSize, _random, _objective.RequiresOnPolicy ? 0 : _epsilon); }
+            ulong[] before = _random.GetState();
+            try { batch = _sampler.Sample(_policy, _options.BatchSize, _random, _objective.RequiresOnPolicy ? 0 : _epsilon, cancellationToken); }
+            catch (OperationCanceledException)
+            {
+                _random.SetState(before);
+                throw;
+            }
             finally { _policy.CacheActivations = false; }
             sampled = Stopwatch.GetTimestamp();
             loss = _objective.Update(batch);
