@@ -103,6 +103,49 @@ public sealed class SearchDimension
         return double.IsFinite(u) ? Math.Clamp(u, 0, 1) : 0;
     }
 
+    /// <summary>The unit coordinate of a value given for the option (an initial point): a range's value must be a finite
+    /// number within [<see cref="Min"/>, <see cref="Max"/>] (an integer for an integer option), a choice's one of its
+    /// <see cref="Choices"/> (a number equal to one, or an enum's name). Nothing is clamped; the coordinate is the one whose
+    /// <see cref="ToValue"/> gives the value back exactly where such a coordinate exists.</summary>
+    /// <exception cref="ArgumentException">The value is of the wrong kind or outside the range or the choices (the message
+    /// names the option and what it allows).</exception>
+    internal double CheckedUnit(object? value)
+    {
+        string allowed = Kind == SearchDimensionKind.Range
+            ? $"{(ValueType == typeof(int) || ValueType == typeof(long) ? "an integer" : "a number")} in [{Format(Min)}, {Format(Max)}]{(LogBase ? " (log)" : "")}"
+            : $"one of {string.Join(", ", _choices.Select(Format))}";
+        if (value is null) throw new ArgumentException($"'{Name}' is null; it must be {allowed}.");
+        if (Kind != SearchDimensionKind.Range)
+        {
+            int index = Array.FindIndex(_choices, c => Equals(c, value)
+                || (c is Enum && value is string name && string.Equals(c.ToString(), name, StringComparison.OrdinalIgnoreCase))
+                || (IsNumber(c) && IsNumber(value) && Convert.ToDouble(c, CultureInfo.InvariantCulture) == Convert.ToDouble(value, CultureInfo.InvariantCulture)));
+            if (index < 0) throw new ArgumentException($"'{Name}' is {Format(value)}, which is not one of its choices: {string.Join(", ", _choices.Select(Format))}.");
+            return (index + 0.5) / _choices.Length;
+        }
+        if (!IsNumber(value)) throw new ArgumentException($"'{Name}' is {Format(value)}; it must be {allowed}.");
+        double v = Convert.ToDouble(value, CultureInfo.InvariantCulture);
+        bool integer = ValueType == typeof(int) || ValueType == typeof(long);
+        // A float option's ends as floats (1e-4 is 9.99999974737875E-05 as a float): a relative slack of 1e-6 at the ends.
+        double slack = 1e-6 * Math.Max(Math.Abs(Min), Math.Abs(Max));
+        if (!double.IsFinite(v) || v < Min - (integer ? 0 : slack) || v > Max + (integer ? 0 : slack) || (integer && v != Math.Round(v)))
+            throw new ArgumentException($"'{Name}' is {Format(value)}, outside its range: it must be {allowed}.");
+        v = Math.Clamp(v, Min, Max);
+        double u = ToUnit(v);
+        // The log map's round trip can stray by an ulp: step to a neighbouring coordinate that gives the value back exactly.
+        object wanted = ConvertNumber(v);
+        for (double lo = u, hi = u, k = 0; k < 64 && !Equals(ToValue(u), wanted); k++)
+        {
+            lo = Math.BitDecrement(lo);
+            hi = Math.BitIncrement(hi);
+            if (lo >= 0 && Equals(ToValue(lo), wanted)) return lo;
+            if (hi <= 1 && Equals(ToValue(hi), wanted)) return hi;
+        }
+        return u;
+    }
+
+    private static bool IsNumber(object value) => value is sbyte or byte or short or ushort or int or uint or long or ulong or float or double or decimal;
+
     /// <summary>The number as the option's own type.</summary>
     private object ConvertNumber(double value)
         => ValueType == typeof(int) ? (object)(int)value

@@ -90,6 +90,31 @@ public sealed class SearchSpace
         return unit;
     }
 
+    /// <summary>The point of the option values <paramref name="values"/>, by option name (case-insensitive): the way to give
+    /// known configurations as initial points (<see cref="GFlowNetExperiment.SetInitialPoints(IReadOnlyDictionary{string, object}[])"/>).
+    /// An option that is not named takes its default, the attribute's initial value (<see cref="SearchDimension.DefaultValue"/>).
+    /// Every value is checked, never clamped: a range's value must be a finite number within the range (an integer for an
+    /// integer option), a choice's one of its choices.</summary>
+    /// <exception cref="ArgumentException">A name is not an option of the space, or a value is of the wrong kind or outside
+    /// the option's range or choices; the message names the option and what it allows.</exception>
+    public double[] Point(IReadOnlyDictionary<string, object> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var unit = Default;
+        var seen = new HashSet<int>();
+        foreach (var (name, value) in values.OrderBy(v => v.Key, StringComparer.Ordinal))
+        {
+            int i = -1;
+            for (int j = 0; j < Count && i < 0; j++)
+                if (string.Equals(Dimensions[j].Name, name, StringComparison.OrdinalIgnoreCase)) i = j;
+            if (i < 0)
+                throw new ArgumentException($"'{name}' is not a tuned option of this search space; tuned: {string.Join(", ", Dimensions.Select(d => d.Name))}.");
+            if (!seen.Add(i)) throw new ArgumentException($"'{Dimensions[i].Name}' is given twice.");
+            unit[i] = Dimensions[i].CheckedUnit(value);
+        }
+        return unit;
+    }
+
     /// <summary>The tuned options' values at <paramref name="unit"/>, by name (for reports).</summary>
     public IReadOnlyDictionary<string, object> Values(IReadOnlyList<double> unit)
     {
