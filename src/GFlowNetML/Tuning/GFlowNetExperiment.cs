@@ -318,6 +318,9 @@ public sealed class GFlowNetExperiment
             throw new InvalidOperationException($"Early stopping ({earlyStopping}) needs the objective at every evaluation, but '{Objective.Name}' is computed from a fitted sampler only; use TuningObjective.Custom(name, metric, evaluationMetric) or turn early stopping off.");
         var initial = _initialPoints.Select((p, i) => InitialPoint(space, i, p)).ToArray();
         int initialCount = initial.Length;
+        // The values exactly as given (the log map's round trip can miss them by an ulp).
+        var exact = _initialPoints.Select(space.ExactValues).ToArray();
+        IReadOnlyDictionary<string, object>? ExactFor(int trialId) => trialId < initialCount ? exact[trialId] : null;
         var tuner = _tuner ?? _tunerFactory(space, Seed);
         var runner = TrialRunner;
         var monitor = Monitor;
@@ -325,7 +328,7 @@ public sealed class GFlowNetExperiment
         long trainingSeed = TrainingSeed;
         var checkpoint = CheckpointFolder is null ? null
             : TuningCheckpoint.Open(CheckpointFolder, Identity(space, tuner, trainingSeed, initial), (id, point, status, metric, loss, seconds, memory, error, iterations, evaluations)
-                => Restore(space, id, point, status, metric, loss, seconds, memory, error, iterations, evaluations, trainingSeed, id < initialCount));
+                => Restore(space, id, point, status, metric, loss, seconds, memory, error, iterations, evaluations, trainingSeed, ExactFor(id)));
         var host = ((IHostEnvironment)_mlContext).Register("GFlowNet.Tuning");
         using var channel = host.Start("GFlowNet tuning");
         channel.Info(MessageSensitivity.None, $"Tuning {space.Count} options of {BaseOptions.GetType().Name} ({string.Join(", ", space.Dimensions.Select(d => d.Name))}) "
@@ -361,7 +364,7 @@ public sealed class GFlowNetExperiment
                 if (checkpoint is not null && checkpoint.Restored.TryGetValue(trialId, out var recorded) && !recorded.Parameter.SequenceEqual(point))
                     throw new InvalidOperationException($"The tuning state in {CheckpointFolder} does not replay: trial {trialId} was recorded at [{string.Join(", ", recorded.Parameter.Select(p => p.ToString("R", CultureInfo.InvariantCulture)))}], "
                         + $"but the tuner now proposes [{string.Join(", ", point.Select(p => p.ToString("R", CultureInfo.InvariantCulture)))}]; it was written by another experiment (or another tuner state), so resume it with the same settings or use another folder.");
-                round.Add((Describe(space, settings, point, trainingSeed), point));
+                round.Add((Describe(space, settings, point, trainingSeed, ExactFor(trialId)), point));
             }
             var outcomes = new (TuningTrial Trial, TrialResult Result, Exception? Exception)?[round.Count];
             // The round's trials are judged against the trials of earlier rounds only: all ended, whatever the concurrency.
@@ -427,7 +430,7 @@ public sealed class GFlowNetExperiment
             ? new Lazy<GFlowNetSamplerTransformer?>(bestModel)
             : ReferenceEquals(runner, DefaultTrialRunner)
                 ? new Lazy<GFlowNetSamplerTransformer?>(() => new GFlowNetSamplerEstimator(TrialContext(bestTrial.TrialId), bestTrial.Options!).Fit(data))
-                : new Lazy<GFlowNetSamplerTransformer?>(() => runner.RunAsync(Describe(space, new TrialSettings(bestTrial.TrialId), bestTrial.Parameter.ToArray(), trainingSeed), CancellationToken.None).GetAwaiter().GetResult()?.Model);
+                : new Lazy<GFlowNetSamplerTransformer?>(() => runner.RunAsync(Describe(space, new TrialSettings(bestTrial.TrialId), bestTrial.Parameter.ToArray(), trainingSeed, ExactFor(bestTrial.TrialId)), CancellationToken.None).GetAwaiter().GetResult()?.Model);
         var tuningResult = new TuningResult(Objective.Name, trials, best, lazyModel, clock.Elapsed.TotalSeconds, stopReason);
         if (earlyStopping.Rule != EarlyStoppingRule.None)
             channel.Info(MessageSensitivity.None, FormattableString.Invariant(
@@ -452,14 +455,14 @@ public sealed class GFlowNetExperiment
 
     /// <summary>The settings of a trial at <paramref name="point"/>: its values and options (none where the point cannot be
     /// turned into options; the trial then fails without running).</summary>
-    private TrialSettings Describe(SearchSpace space, TrialSettings settings, double[] point, long trainingSeed)
+    private TrialSettings Describe(SearchSpace space, TrialSettings settings, double[] point, long trainingSeed, IReadOnlyDictionary<string, object>? exact)
     {
         IReadOnlyDictionary<string, object> values = new Dictionary<string, object>();
         GFlowNetSamplerOptions? options = null;
         try
         {
-            values = space.Values(point);
-            options = space.Sample(point, BaseOptions);
+            values = space.ValuesExact(point, exact);
+            options = space.SampleExact(point, BaseOptions, exact);
             options.Seed = trainingSeed;
         }
         catch (ArgumentException) { }
@@ -587,20 +590,20 @@ public sealed class GFlowNetExperiment
 
     /// <summary>A finished trial as the checkpoint recorded it (its options rebuilt from its point).</summary>
     private TuningTrial Restore(SearchSpace space, int id, double[] point, TrialStatus status, double metric, double? loss, double seconds, double peakMemory,
-        string? error, long iterations, TrialEvaluation[] evaluations, long trainingSeed, bool initialPoint)
+        string? error, long iterations, TrialEvaluation[] evaluations, long trainingSeed, IReadOnlyDictionary<string, object>? exact)
     {
-        var values = space.Values(point);
+        var values = space.ValuesExact(point, exact);
         GFlowNetSamplerOptions? options = null;
         try
         {
-            options = space.Sample(point, BaseOptions);
+            options = space.SampleExact(point, BaseOptions, exact);
             options.Seed = trainingSeed;
         }
         catch (ArgumentException) when (status == TrialStatus.Failed) { }
         return new TuningTrial(id, point, values, options, trainingSeed, metric, seconds, status, error, iterations, evaluations)
         {
             IsRestored = true, Loss = loss ?? (status == TrialStatus.Succeeded ? metric : double.PositiveInfinity), PeakMemoryInMegaByte = peakMemory,
-            IsInitialPoint = initialPoint,
+            IsInitialPoint = exact is not null,
         };
     }
 

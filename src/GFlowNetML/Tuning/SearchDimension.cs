@@ -105,8 +105,8 @@ public sealed class SearchDimension
 
     /// <summary>The unit coordinate of a value given for the option (an initial point): a range's value must be a finite
     /// number within [<see cref="Min"/>, <see cref="Max"/>] (an integer for an integer option), a choice's one of its
-    /// <see cref="Choices"/> (a number equal to one, or an enum's name). Nothing is clamped; the coordinate is the one whose
-    /// <see cref="ToValue"/> gives the value back exactly where such a coordinate exists.</summary>
+    /// <see cref="Choices"/> (a number equal to one, or an enum's name). Nothing is clamped (but a float's ends, by a relative 1e-6).
+    /// The log map's round trip may miss the value by an ulp or two; <see cref="ExactValue"/> is the value itself.</summary>
     /// <exception cref="ArgumentException">The value is of the wrong kind or outside the range or the choices (the message
     /// names the option and what it allows).</exception>
     internal double CheckedUnit(object? value)
@@ -130,19 +130,15 @@ public sealed class SearchDimension
         double slack = 1e-6 * Math.Max(Math.Abs(Min), Math.Abs(Max));
         if (!double.IsFinite(v) || v < Min - (integer ? 0 : slack) || v > Max + (integer ? 0 : slack) || (integer && v != Math.Round(v)))
             throw new ArgumentException($"'{Name}' is {Format(value)}, outside its range: it must be {allowed}.");
-        v = Math.Clamp(v, Min, Max);
-        double u = ToUnit(v);
-        // The log map's round trip can stray by an ulp: step to a neighbouring coordinate that gives the value back exactly.
-        object wanted = ConvertNumber(v);
-        for (double lo = u, hi = u, k = 0; k < 64 && !Equals(ToValue(u), wanted); k++)
-        {
-            lo = Math.BitDecrement(lo);
-            hi = Math.BitIncrement(hi);
-            if (lo >= 0 && Equals(ToValue(lo), wanted)) return lo;
-            if (hi <= 1 && Equals(ToValue(hi), wanted)) return hi;
-        }
-        return u;
+        return ToUnit(Math.Clamp(v, Min, Max));
     }
+
+    /// <summary>A value given for the option (checked by <see cref="CheckedUnit"/>) as the option's own value: a range's as
+    /// its type, a choice's as the choice it equals.</summary>
+    internal object ExactValue(object value)
+        => Kind == SearchDimensionKind.Range
+            ? ConvertNumber(Math.Clamp(Convert.ToDouble(value, CultureInfo.InvariantCulture), Min, Max))
+            : ToValue(CheckedUnit(value));
 
     private static bool IsNumber(object value) => value is sbyte or byte or short or ushort or int or uint or long or ulong or float or double or decimal;
 

@@ -115,6 +115,39 @@ public sealed class SearchSpace
         return unit;
     }
 
+    /// <summary>The values of <paramref name="values"/> (checked by <see cref="Point"/>) by the options' own names and types,
+    /// and the defaults of the options not named, to set exactly where the point's round trip through [0, 1] would miss them by an ulp.</summary>
+    internal IReadOnlyDictionary<string, object> ExactValues(IReadOnlyDictionary<string, object> values)
+    {
+        var exact = new Dictionary<string, object>(StringComparer.Ordinal);
+        foreach (var dimension in Dimensions) exact[dimension.Name] = dimension.DefaultValue; // an option not named
+        foreach (var (name, value) in values)
+        {
+            var dimension = Dimensions.First(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));
+            exact[dimension.Name] = dimension.ExactValue(value);
+        }
+        return exact;
+    }
+
+    /// <summary><see cref="Sample{TOptions}"/> with the options of <paramref name="exact"/> set to its values.</summary>
+    internal TOptions SampleExact<TOptions>(IReadOnlyList<double> unit, TOptions baseOptions, IReadOnlyDictionary<string, object>? exact) where TOptions : class
+    {
+        var options = Sample(unit, baseOptions);
+        if (exact is not null)
+            for (int i = 0; i < Count; i++)
+                if (exact.TryGetValue(Dimensions[i].Name, out var value)) SetValue(_members[i], options, value);
+        return options;
+    }
+
+    /// <summary><see cref="Values"/> with the values of <paramref name="exact"/> in place of the point's.</summary>
+    internal IReadOnlyDictionary<string, object> ValuesExact(IReadOnlyList<double> unit, IReadOnlyDictionary<string, object>? exact)
+    {
+        var values = (Dictionary<string, object>)Values(unit);
+        if (exact is not null)
+            foreach (var (name, value) in exact) values[name] = value;
+        return values;
+    }
+
     /// <summary>The tuned options' values at <paramref name="unit"/>, by name (for reports).</summary>
     public IReadOnlyDictionary<string, object> Values(IReadOnlyList<double> unit)
     {
