@@ -5,7 +5,7 @@ namespace GFlowNetML.Cli.Tests;
 /// <summary><c>gflownet tune --points FILE.json</c>: the points are the first trials, exactly as given, and tune.json lists
 /// every trial with its options, metric, loss, status, iterations and peak memory; a point outside the search space is one
 /// line naming the option and its range (exit 2, no --out folder); the points are kept in tune-run.json, so a resume
-/// evaluates the same ones after the file is gone.</summary>
+/// evaluates the same ones after the file is gone; failing trials are recorded as failed with their message.</summary>
 [TestClass]
 public sealed class TunePointsTests
 {
@@ -105,6 +105,32 @@ public sealed class TunePointsTests
         Assert.AreEqual(Canonical(a), Canonical(b), "the same trials, points and metrics as the uninterrupted tune");
         var trials = ReadTune(b)["trials"]!.AsArray();
         Assert.AreEqual(0.5, trials[1]!["options"]!["LogZLearningRate"]!.GetValue<double>(), "initial point 1, read from tune-run.json");
+    }
+
+    [TestMethod]
+    public void FailingTrialsAreRecordedAsFailedWithTheirMessageAndIterationsAndTheTuneGoesOn()
+    {
+        // The exact TV needs an enumerable space; bitseq's 2^120 states are not: each trial trains, then its metric fails.
+        string outDir = Path.Combine(_root, "failing");
+        var result = CliHarness.RunInProcess("tune", "--env", "bitseq", "--method", "tb", "--iterations", "5", "--batch-size", "8", "--eval-every", "5",
+            "--seed", "1", "--trials", "2", "--objective", "tv", "--exclude", "hidden-layers,HiddenWidth,batch-size", "--parallel", "1", "--out", outDir);
+
+        Assert.AreEqual(1, result.ExitCode, result.ToString());
+        Assert.Contains("No trial succeeded.", result.StdOut);
+        var json = ReadTune(outDir);
+        var trials = json["trials"]!.AsArray();
+        Assert.HasCount(2, trials, "the tune went on after the first failure");
+        foreach (var t in trials)
+        {
+            Assert.AreEqual("failed", t!["status"]!.GetValue<string>());
+            Assert.AreEqual(5, t["iterations"]!.GetValue<long>(), "the iterations it ran");
+            Assert.IsNull(t["metric"], "+∞ is written as null");
+            StringAssert.StartsWith(t["error"]!.GetValue<string>(), "InvalidOperationException: The exact total variation needs an enumerable state space, but the states of bitseq(");
+            Assert.IsNotNull(t["options"]);
+        }
+        Assert.AreEqual(2, json["failedTrials"]!.GetValue<int>());
+        Assert.AreEqual(0, json["succeededTrials"]!.GetValue<int>());
+        Assert.IsNull(json["best"]);
     }
 
     /// <summary>tune.json without the wall-clock fields and the peak memory.</summary>

@@ -37,6 +37,12 @@ namespace GFlowNetML.Tuning;
 /// kill — replays the finished trials through a fresh tuner (proposals are a deterministic function of the seed and the
 /// results told) instead of training them again, re-runs the trials that had not finished, and ends with the same trials
 /// and metrics as an uninterrupted run.</para>
+/// <para>In ML.NET AutoML's shape: initial points (<see cref="SetInitialPoints(IReadOnlyDictionary{string, object}[])"/>, FLAML's
+/// <c>points_to_evaluate</c>) are the first trials and the cost-frugal tuner starts from the best of them; a monitor
+/// (<see cref="SetMonitor(IMonitor)"/>, <see cref="IMonitor"/>) is told of every trial in trial order; each trial runs in an
+/// <see cref="ITrialRunner"/>, by default <see cref="DefaultTrialRunner"/> (the trainer's fit), or one of the user's own
+/// (<see cref="SetTrialRunner(ITrialRunner)"/>); and every trial is recorded with its id, values, metric, loss, status,
+/// iterations, duration and peak memory (<see cref="TuningTrial"/>).</para>
 /// </remarks>
 public sealed class GFlowNetExperiment
 {
@@ -370,8 +376,9 @@ public sealed class GFlowNetExperiment
             // The round's trials are judged against the trials of earlier rounds only: all ended, whatever the concurrency.
             var stopper = earlyStopping.Rule == EarlyStoppingRule.None ? null : new EarlyStopper(earlyStopping, trials.ToArray(), BaseOptions.EvalEvery);
             var toRun = round.Where(r => checkpoint is null || !checkpoint.Restored.ContainsKey(r.Settings.TrialId)).ToArray();
-            if (monitor is not null && !budget.IsCancellationRequested)
-                foreach (var (settings, _) in toRun) monitor.ReportRunningTrial(settings);
+            bool announced = monitor is not null && !budget.IsCancellationRequested;
+            if (announced)
+                foreach (var (settings, _) in toRun) monitor!.ReportRunningTrial(settings);
             Parallel.For(0, round.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(MaxConcurrentTrials, round.Count) }, k =>
             {
                 // A finished trial of the checkpoint is replayed as it was recorded.
@@ -392,7 +399,8 @@ public sealed class GFlowNetExperiment
             {
                 if (outcomes[k] is not { } outcome)
                 {
-                    if (monitor is not null && toRun.Any(r => r.Settings.TrialId == round[k].Settings.TrialId)) monitor.ReportFailTrial(round[k].Settings);
+                    // Announced as running, but never started: the budget ran out first.
+                    if (announced && toRun.Any(r => r.Settings.TrialId == round[k].Settings.TrialId)) monitor!.ReportFailTrial(round[k].Settings);
                     stop = true;
                     continue;
                 }
