@@ -213,8 +213,8 @@ public sealed class GFlowNetExperiment
     /// rebuild its state; the built-in ones are made afresh for every run. <see cref="TuningResult.BestModel"/> of a best
     /// trial read from the state is trained again from its options and seed when first read (training is deterministic).
     /// The state is refused with <see cref="InvalidDataException"/> when corrupt and <see cref="InvalidOperationException"/>
-    /// when it belongs to another experiment (other options, search space, tuner, objective, seeds, round size or early
-    /// stopping).</remarks>
+    /// when it belongs to another experiment (other options, search space, tuner, objective, seeds, round size, early
+    /// stopping, initial points or trial runner type).</remarks>
     /// <exception cref="ArgumentException"><paramref name="folder"/> is empty.</exception>
     public GFlowNetExperiment SetCheckpoint(string folder)
     {
@@ -590,7 +590,8 @@ public sealed class GFlowNetExperiment
             ["tuner"] = tuner.GetType().FullName, ["objective"] = Objective.Name, ["seed"] = Seed, ["trainingSeed"] = trainingSeed,
             ["trialsPerRound"] = TrialsPerRound, ["earlyStopping"] = EarlyStopping.ToString(),
         };
-        // Only when set, so that the states of tunes without initial points read as before.
+        // Only when set, so that the states of tunes without initial points or a runner of their own read as before.
+        if (!ReferenceEquals(TrialRunner, DefaultTrialRunner)) identity["runner"] = TrialRunner.GetType().FullName;
         if (initialPoints.Length > 0)
             identity["initialPoints"] = new JsonArray(initialPoints.Select(p => (JsonNode?)new JsonArray(p.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray())).ToArray());
         return identity;
