@@ -73,6 +73,20 @@ public sealed class TuningRunnerMonitorTests
     }
 
     [TestMethod]
+    public async Task RunAsyncRunsTheSameTrialsAsRun()
+    {
+        var options = Tiny();
+        GFlowNetExperiment Experiment(ScriptedRunner runner) => new MLContext(1).GFlowNet().Tuning.CreateExperiment(options)
+            .SetSearchSpace(LearningRates(options)).SetSeed(5).SetMaxTrials(3).SetTrialRunner(runner);
+        using var a = new ScriptedRunner(Bowl, failing: -1);
+        using var b = new ScriptedRunner(Bowl, failing: -1);
+        var sync = Experiment(a).Run();
+        var async = await Experiment(b).RunAsync();
+        CollectionAssert.AreEqual(sync.Trials.Select(t => t.Loss).ToArray(), async.Trials.Select(t => t.Loss).ToArray());
+        Assert.AreEqual(sync.BestTrial!.TrialId, async.BestTrial!.TrialId);
+    }
+
+    [TestMethod]
     public void TheMonitorsCallsAreTheSameAtAnyConcurrency()
     {
         var options = Tiny();

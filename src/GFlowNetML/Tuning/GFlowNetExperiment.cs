@@ -309,6 +309,14 @@ public sealed class GFlowNetExperiment
     /// <inheritdoc cref="Run(IProgress{TuningTrial}?, CancellationToken)"/>
     public TuningResult Run(CancellationToken cancellationToken = default) => Run(null, cancellationToken);
 
+    /// <summary>Runs the trials on a thread-pool thread, as AutoML's <c>AutoMLExperiment.RunAsync</c> does, and returns the
+    /// best one with its fitted sampler, and every trial (see <see cref="Run(IProgress{TuningTrial}?, CancellationToken)"/>;
+    /// the monitor is then called on that thread).</summary>
+    /// <param name="cancellationToken">Stops the experiment: the trial in progress is cancelled and the trials so far are
+    /// returned (the task is not cancelled).</param>
+    public Task<TuningResult> RunAsync(CancellationToken cancellationToken = default)
+        => Task.Run(() => Run(null, cancellationToken), CancellationToken.None);
+
     /// <summary>Runs the trials and returns the best one with its fitted sampler, and every trial.</summary>
     /// <param name="progress">Told about each trial as it ends (on the experiment's thread, after the monitor).</param>
     /// <param name="cancellationToken">Stops the experiment: the trial in progress is cancelled and recorded as such, and the
