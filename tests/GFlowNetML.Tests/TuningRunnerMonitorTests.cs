@@ -137,6 +137,7 @@ public sealed class TuningRunnerMonitorTests
         Assert.AreEqual(10L, result.Trials[2].Iterations);
         Assert.IsTrue(monitor.Calls.Contains("fail 1 TrainingDivergedException"), string.Join(" | ", monitor.Calls));
         Assert.IsNotNull(result.BestModel, "the default runner's model of the best trial");
+        Assert.IsTrue(monitor.Results.All(r => r.Settings.StartedAtUtc <= r.Settings.EndedAtUtc), "every result's settings carry its start and end");
         Assert.AreEqual(result.BestTrial!.Metric, result.BestTrial.Loss);
         foreach (var t in result.Trials)
         {
@@ -185,10 +186,15 @@ public sealed class TuningRunnerMonitorTests
     {
         public List<string> Calls { get; } = [];
 
+        public List<TrialResult> Results { get; } = [];
+
         public void ReportRunningTrial(TrialSettings settings) => Calls.Add($"running {settings.TrialId}");
 
         public void ReportCompletedTrial(TrialResult result)
-            => Calls.Add($"completed {result.Settings.TrialId} {result.Status.ToString().ToLowerInvariant()} {result.Loss.ToString("R", CultureInfo.InvariantCulture)}");
+        {
+            Results.Add(result);
+            Calls.Add($"completed {result.Settings.TrialId} {result.Status.ToString().ToLowerInvariant()} {result.Loss.ToString("R", CultureInfo.InvariantCulture)}");
+        }
 
         public void ReportBestTrial(TrialResult result) => Calls.Add($"best {result.Settings.TrialId}");
 

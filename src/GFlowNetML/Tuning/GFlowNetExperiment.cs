@@ -491,6 +491,7 @@ public sealed class GFlowNetExperiment
         long trainingSeed, CancellationToken token, bool initialPoint)
     {
         var clock = Stopwatch.StartNew();
+        var started = DateTime.UtcNow;
         TrialResult result;
         Exception? exception = null;
         using (var memory = new PeakWorkingSet())
@@ -520,7 +521,7 @@ public sealed class GFlowNetExperiment
             bool succeeded = result.Status == TrialStatus.Succeeded;
             result = result with
             {
-                Settings = settings with { Stopper = null }, Parameter = point, Seconds = seconds, PeakMemoryInMegaByte = memory.Stop(),
+                Settings = settings with { Stopper = null, StartedAtUtc = started, EndedAtUtc = DateTime.UtcNow }, Parameter = point, Seconds = seconds, PeakMemoryInMegaByte = memory.Stop(),
                 Loss = succeeded ? result.Loss : double.PositiveInfinity,
                 Metric = result.Status is TrialStatus.Succeeded or TrialStatus.Pruned ? result.Metric : double.PositiveInfinity,
                 Error = succeeded || result.Status == TrialStatus.Pruned ? null : result.Error,

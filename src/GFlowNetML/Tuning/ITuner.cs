@@ -35,6 +35,14 @@ public sealed record TrialSettings(int TrialId)
     /// fixed); null until the point is known. A runner may change its own copy.</summary>
     public GFlowNetSamplerOptions? Options { get; init; }
 
+    /// <summary>When the trial started (UTC), in the settings of its result; null before it starts and for a trial read
+    /// from the experiment's checkpoint.</summary>
+    public DateTime? StartedAtUtc { get; init; }
+
+    /// <summary>When the trial ended (UTC), in the settings of its result; null before it ends and for a trial read from
+    /// the experiment's checkpoint.</summary>
+    public DateTime? EndedAtUtc { get; init; }
+
     /// <summary>The early-stopping judge of the trial's round, read by the default runner (null when early stopping is off).</summary>
     internal EarlyStopper? Stopper { get; init; }
 }
