@@ -87,6 +87,45 @@ public sealed class TuningRunnerMonitorTests
     }
 
     [TestMethod]
+    public void ARunnersPrunedFailedAndNaNResultsAreMissesForTheTuner()
+    {
+        var options = Tiny();
+        using var runner = new ResultRunner(s => s.TrialId switch
+        {
+            0 => new TrialResult(s, s.Parameter, 2.0, 0),
+            1 => new TrialResult(s, s.Parameter, 1.0, 0) { Status = TrialStatus.Pruned, Metric = 0.7, Iterations = 3 },
+            2 => new TrialResult(s, s.Parameter, 0.5, 0) { Status = TrialStatus.Failed },
+            _ => new TrialResult(s, s.Parameter, double.NaN, 0),
+        });
+        var monitor = new RecordingMonitor();
+        var result = new MLContext(1).GFlowNet().Tuning.CreateExperiment(options).SetSearchSpace(LearningRates(options)).SetSeed(5)
+            .SetMaxTrials(4).SetTrialRunner(runner).SetMonitor(monitor).Run();
+
+        CollectionAssert.AreEqual(new[] { TrialStatus.Succeeded, TrialStatus.Pruned, TrialStatus.Failed, TrialStatus.Failed }, result.Trials.Select(t => t.Status).ToArray());
+        CollectionAssert.AreEqual(new[] { 2.0, double.PositiveInfinity, double.PositiveInfinity, double.PositiveInfinity }, result.Trials.Select(t => t.Loss).ToArray());
+        Assert.AreEqual(0.7, result.Trials[1].Metric, "a pruned trial keeps its last metric");
+        Assert.AreEqual(3L, result.Trials[1].Iterations);
+        Assert.IsNull(result.Trials[1].Error);
+        Assert.AreEqual("The runner reported the trial as failed.", result.Trials[2].Error);
+        Assert.AreEqual("The loss is NaN.", result.Trials[3].Error);
+        Assert.AreEqual(0, result.BestTrial!.TrialId);
+        CollectionAssert.AreEqual(new[] { 0, 1, 2, 3 }, result.Leaderboard.Select(t => t.TrialId).ToArray());
+        CollectionAssert.AreEqual(new[]
+        {
+            "running 0", "completed 0 succeeded 2", "best 0", "running 1", "completed 1 pruned Infinity", "running 2", "fail 2", "running 3", "fail 3",
+        }, monitor.Calls, string.Join(" | ", monitor.Calls));
+        // CFO heard a miss at trials 1 to 3: the same proposals as a CFO told +∞ there.
+        var replay = new CostFrugalTuner(LearningRates(options), 5);
+        for (int i = 0; i < 4; i++)
+        {
+            var settings = new TrialSettings(i);
+            var point = replay.Propose(settings);
+            CollectionAssert.AreEqual(point, result.Trials[i].Parameter.ToArray(), $"trial {i}");
+            replay.Update(new TrialResult(settings, point, i == 0 ? 2.0 : double.PositiveInfinity, 0));
+        }
+    }
+
+    [TestMethod]
     public void TheMonitorsCallsAreTheSameAtAnyConcurrency()
     {
         var options = Tiny();
@@ -162,6 +201,16 @@ public sealed class TuningRunnerMonitorTests
             double l = loss(settings.Values);
             return new TrialResult(settings, settings.Parameter, l, 0) { Metric = -l, Iterations = 7 };
         }
+
+        public void Dispose()
+        {
+        }
+    }
+
+    /// <summary>Returns the result <c>result</c> makes of the settings.</summary>
+    private sealed class ResultRunner(Func<TrialSettings, TrialResult> result) : ITrialRunner
+    {
+        public Task<TrialResult> RunAsync(TrialSettings settings, CancellationToken cancellationToken) => Task.FromResult(result(settings));
 
         public void Dispose()
         {
