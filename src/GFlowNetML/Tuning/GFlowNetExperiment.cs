@@ -502,6 +502,11 @@ public sealed class GFlowNetExperiment
                 result = runner.RunAsync(settings, token).GetAwaiter().GetResult()
                     ?? throw new InvalidOperationException($"{runner.GetType().Name} returned no result for trial {settings.TrialId}.");
                 exception = result.Exception;
+                // Only the time budget or the caller cancels a trial (it is then re-run on resume); a runner's own "cancelled" fails it.
+                if (result.Status == TrialStatus.Cancelled && !token.IsCancellationRequested)
+                    result = result with { Status = TrialStatus.Failed, Error = result.Error ?? "The runner reported the trial as cancelled, but neither the time budget nor the caller cancelled it." };
+                if (!Enum.IsDefined(result.Status))
+                    result = result with { Status = TrialStatus.Failed, Error = $"The runner reported the status {(int)result.Status}, which is not a TrialStatus." };
                 if (result.Status == TrialStatus.Succeeded && double.IsNaN(result.Loss))
                     result = result with { Status = TrialStatus.Failed, Error = "The loss is NaN." };
                 if (result.Status == TrialStatus.Failed && result.Error is null)

@@ -16,7 +16,8 @@ namespace GFlowNetML.Tuning;
 /// replaced), tells the tuner the result's <see cref="TrialResult.Loss"/> (+∞ unless it succeeded), and records a runner that
 /// throws as a failed trial with the exception's message; the search goes on.</para>
 /// <para>The token is cancelled when the time budget is spent or the caller cancels: the runner should stop and throw
-/// <see cref="OperationCanceledException"/>, and the trial is then recorded as cancelled (and re-run on resume).</para>
+/// <see cref="OperationCanceledException"/>, and the trial is then recorded as cancelled (and re-run on resume). A result
+/// with the status <see cref="TrialStatus.Cancelled"/> while the token is not cancelled fails the trial instead.</para>
 /// <para>The experiment never disposes a runner it was given (the caller owns it).</para>
 /// </remarks>
 public interface ITrialRunner : IDisposable
