@@ -106,6 +106,10 @@ public sealed class TuningInitialPointsTests
         e = Assert.ThrowsExactly<ArgumentException>(() => experiment.SetInitialPoints(new Dictionary<string, object> { ["LogZLearningRate"] = "fast" }));
         Assert.AreEqual("Initial point 0: 'LogZLearningRate' is fast; it must be a number in [0.001, 1] (log). (Parameter 'points')", e.Message);
         Assert.IsEmpty(experiment.InitialPoints, "a refused set leaves none");
+        e = Assert.ThrowsExactly<ArgumentException>(() => experiment.SetInitialPoints(new Dictionary<string, object> { ["LearningRate"] = 0.99e-4 }));
+        Assert.AreEqual("Initial point 0: 'LearningRate' is 9.9E-05, outside its range: it must be a number in [0.0001, 0.01] (log). (Parameter 'points')", e.Message);
+        experiment.SetInitialPoints(new Dictionary<string, object> { ["LearningRate"] = 1e-4f }); // the end as a float: within 1e-6 of it
+        Assert.HasCount(1, experiment.InitialPoints);
 
         var full = new MLContext(0).GFlowNet().Tuning.CreateSearchSpace(options, "Iterations");
         e = Assert.ThrowsExactly<ArgumentException>(() => full.Point(new Dictionary<string, object> { ["HiddenWidth"] = 100 }));

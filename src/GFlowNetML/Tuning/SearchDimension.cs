@@ -105,7 +105,8 @@ public sealed class SearchDimension
 
     /// <summary>The unit coordinate of a value given for the option (an initial point): a range's value must be a finite
     /// number within [<see cref="Min"/>, <see cref="Max"/>] (an integer for an integer option), a choice's one of its
-    /// <see cref="Choices"/> (a number equal to one, or an enum's name). Nothing is clamped (but a float's ends, by a relative 1e-6).
+    /// <see cref="Choices"/> (a number equal to one, or an enum's name). Nothing is clamped (but a value within 1e-6 of an end's magnitude
+    /// beyond it, as a float's end read as a double is).
     /// The log map's round trip may miss the value by an ulp or two; <see cref="ExactValue"/> is the value itself.</summary>
     /// <exception cref="ArgumentException">The value is of the wrong kind or outside the range or the choices (the message
     /// names the option and what it allows).</exception>
@@ -126,9 +127,9 @@ public sealed class SearchDimension
         if (!IsNumber(value)) throw new ArgumentException($"'{Name}' is {Format(value)}; it must be {allowed}.");
         double v = Convert.ToDouble(value, CultureInfo.InvariantCulture);
         bool integer = ValueType == typeof(int) || ValueType == typeof(long);
-        // A float option's ends as floats (1e-4 is 9.99999974737875E-05 as a float): a relative slack of 1e-6 at the ends.
-        double slack = 1e-6 * Math.Max(Math.Abs(Min), Math.Abs(Max));
-        if (!double.IsFinite(v) || v < Min - (integer ? 0 : slack) || v > Max + (integer ? 0 : slack) || (integer && v != Math.Round(v)))
+        // A float option's ends as floats (1e-4 is 9.99999974737875E-05 as a float): a slack of 1e-6 of each end's magnitude.
+        double low = integer ? Min : Min - 1e-6 * Math.Abs(Min), high = integer ? Max : Max + 1e-6 * Math.Abs(Max);
+        if (!double.IsFinite(v) || v < low || v > high || (integer && v != Math.Round(v)))
             throw new ArgumentException($"'{Name}' is {Format(value)}, outside its range: it must be {allowed}.");
         return ToUnit(Math.Clamp(v, Min, Max));
     }
