@@ -19,6 +19,8 @@ internal static class TuneCommand
 
     private const string RunFormat = "gflownetml-tune-run";
 
+    private const string PointsExample = """[{"LearningRate": 0.001, "LogZLearningRate": 0.1}]""";
+
     public static string Help => $"""
         gflownet tune --resume DIR [--parallel P]
         gflownet tune --env hypergrid|sequence|dag|bitseq [environment options] --method rl-u|rl-b|rl-g|rl-t|tb|db|subtb|fm
@@ -26,6 +28,7 @@ internal static class TuneCommand
                       [--iterations 200] [--batch-size 64] [--eval-every 50] [--objective auto|tv|logz|topk]
                       [--grid-steps 3] [--exclude Name,Name] [--threads 1] [--round 1] [--parallel CORES]
                       [--early-stopping none|median|asha] [--grace-period EVAL_EVERY] [--reduction-factor 3] [--rungs N,N]
+                      [--points FILE.json]
         {EnvironmentSettings.Help}
         Each trial fits the method's ML.NET estimator with --iterations iterations and the options the tuner proposes
         (learning rates, network size, batch size and the method's own options; --exclude keeps some at their defaults, or
@@ -46,13 +49,17 @@ internal static class TuneCommand
         a tune that was stopped or killed with the options it was started with (only --parallel may change): the
         finished trials are replayed, not trained again, the trial that was training is trained again, and the tune ends
         with the trials and metrics of an uninterrupted one.
+        --points FILE.json evaluates known configurations first (FLAML's points_to_evaluate): a JSON array of objects of
+        option values by name (e.g. {PointsExample}; case and dashes ignored, an option
+        not named takes its default), each checked against the search space. They are trials 0, 1, ... and cfo then starts
+        from the best of them; they are kept in DIR/tune-run.json, so --resume evaluates the same ones.
         """;
 
     public static readonly string[] OptionNames =
     [
         .. EnvironmentSettings.OptionNames, "method", "tuner", "trials", "max-seconds", "seed", "out", "iterations", "batch-size",
         "eval-every", "objective", "grid-steps", "exclude", "threads", "round", "parallel",
-        "early-stopping", "grace-period", "reduction-factor", "rungs", "resume",
+        "early-stopping", "grace-period", "reduction-factor", "rungs", "resume", "points",
     ];
 
     private static readonly string[] Methods = ["rl-u", "rl-b", "rl-g", "rl-t", "tb", "db", "subtb", "fm"];
@@ -64,13 +71,16 @@ internal static class TuneCommand
     {
         using var folderLock = new RunLock();
         string? resume = args.String("resume");
+        JsonArray? points = null;
         if (resume is not null)
         {
             args.EnsureOnly(["resume", "parallel"], "--resume");
             if (!Directory.Exists(resume)) throw new UsageException($"--resume '{resume}' does not exist; give the --out folder of a tune.");
             folderLock.Acquire(resume, "--resume");
             string? parallelOverride = args.String("parallel");
-            args = new ArgumentReader("tune", [.. LoadRun(resume), .. parallelOverride is null ? [] : new[] { "--parallel", parallelOverride }], OptionNames);
+            var (arguments, savedPoints) = LoadRun(resume);
+            points = savedPoints;
+            args = new ArgumentReader("tune", [.. arguments, .. parallelOverride is null ? [] : new[] { "--parallel", parallelOverride }], OptionNames);
         }
         var environment = EnvironmentSettings.Parse(args);
         string method = args.String("method", "rl-u");
@@ -98,6 +108,8 @@ internal static class TuneCommand
         options.EvalEvery = evalEvery;
         options.Threads = threads;
         var space = CreateSearchSpace(options, args.String("exclude"));
+        if (resume is null && args.String("points") is { } pointsFile) points = ReadPoints(pointsFile);
+        var initialPoints = points is null ? [] : InitialPoints(points, space, resume is null ? $"--points {args.String("points")}" : Path.Combine(resume, RunFileName));
         string outDir = resume ?? args.String("out") ?? throw new UsageException("--out is required: the folder tune.json is written to.");
         environment.EnsureEncodable();
         if (resume is null)
@@ -106,7 +118,7 @@ internal static class TuneCommand
             folderLock.Acquire(outDir, "--out");
             // A new tune: the state of an earlier one in this folder is not resumed.
             File.Delete(Path.Combine(outDir, "tune-state.json"));
-            SaveRun(outDir, args.ToArguments("out", "parallel"));
+            SaveRun(outDir, args.ToArguments("out", "parallel", "points"), points);
         }
 
         TorchRuntime.Configure(threads);
@@ -114,7 +126,7 @@ internal static class TuneCommand
         options.Task = GFlowNetTask.Of(env);
         var experiment = new MLContext(seed).GFlowNet().Tuning.CreateExperiment(options)
             .SetSearchSpace(space).SetMaxTrials(trials).SetSeed(seed).SetTrialsPerRound(round).SetMaxConcurrentTrials(parallel)
-            .SetEarlyStopping(earlyStopping).SetCheckpoint(outDir)
+            .SetEarlyStopping(earlyStopping).SetCheckpoint(outDir).SetInitialPoints(initialPoints)
             .SetObjective(objectiveName switch
             {
                 "tv" => TuningObjective.TotalVariation,
@@ -135,14 +147,16 @@ internal static class TuneCommand
         console.MarkupLineInterpolated($"Search space: {string.Join("; ", space.Dimensions.Select(d => d.ToString()))}");
         if (earlyStopping.Rule != EarlyStoppingRule.None)
             console.MarkupLineInterpolated($"Early stopping: {EarlyStoppingText(earlyStopping, evalEvery, iterations)}");
+        if (initialPoints.Length > 0)
+            console.MarkupLineInterpolated($"Initial points: {initialPoints.Length}, evaluated first (trials 0-{initialPoints.Length - 1}){(tunerName == "cfo" ? "; cfo starts from the best of them" : "")}");
 
         var result = experiment.Run(new SyncProgress<TuningTrial>(t => console.MarkupLineInterpolated(
-            $"  trial {t.TrialId}: {MetricText(t)} in {t.Seconds.ToString("F1", CultureInfo.InvariantCulture)} s ({ValuesText(t.Values)}){(t.Error is null ? "" : " — " + t.Error)}{(t.IsRestored ? " (restored)" : "")}")), cancellationToken);
+            $"  trial {t.TrialId}: {MetricText(t)} in {t.Seconds.ToString("F1", CultureInfo.InvariantCulture)} s ({ValuesText(t.Values)}){(t.Error is null ? "" : " — " + t.Error)}{(t.IsInitialPoint ? " (initial point)" : "")}{(t.IsRestored ? " (restored)" : "")}")), cancellationToken);
         if (resume is not null)
             console.MarkupLineInterpolated($"Resumed: {result.Trials.Count(t => t.IsRestored)} trials restored from {Path.Combine(resume, "tune-state.json")}, {result.Trials.Count(t => !t.IsRestored)} trained now.");
 
         PrintLeaderboard(console, result, earlyStopping.Rule != EarlyStoppingRule.None);
-        Write(outDir, result, space, env.Description, method, tunerName, seed, experiment.TrainingSeed, iterations, earlyStopping, evalEvery);
+        Write(outDir, result, space, env.Description, method, tunerName, seed, experiment.TrainingSeed, iterations, earlyStopping, evalEvery, initialPoints.Length);
         console.MarkupLineInterpolated($"Wrote {Path.Combine(outDir, FileName)}");
         if (result.StopReason == "cancelled")
         {
@@ -158,16 +172,17 @@ internal static class TuneCommand
     }
 
     /// <summary>Writes tune-run.json: the tune's options (less --out and --parallel), for --resume.</summary>
-    private static void SaveRun(string directory, string[] arguments)
+    private static void SaveRun(string directory, string[] arguments, JsonArray? points)
     {
         var root = new JsonObject { ["format"] = RunFormat, ["arguments"] = new JsonArray(arguments.Select(a => (JsonNode?)JsonValue.Create(a)).ToArray()) };
+        if (points is not null) root["points"] = points.DeepClone();
         string path = Path.Combine(directory, RunFileName), temporary = path + ".tmp";
         File.WriteAllText(temporary, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         File.Move(temporary, path, overwrite: true);
     }
 
-    /// <summary>The options a tune in <paramref name="directory"/> was started with.</summary>
-    private static string[] LoadRun(string directory)
+    /// <summary>The options a tune in <paramref name="directory"/> was started with, and its --points (null for none).</summary>
+    private static (string[] Arguments, JsonArray? Points) LoadRun(string directory)
     {
         string path = Path.Combine(directory, RunFileName);
         if (!File.Exists(path)) throw new UsageException($"--resume '{directory}' holds no {RunFileName}: it is not the --out folder of a gflownet tune.");
@@ -175,12 +190,59 @@ internal static class TuneCommand
         {
             var root = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
             if (root["format"]?.GetValue<string>() != RunFormat) throw new FormatException($"it is not a gflownet tune's options (no \"format\": \"{RunFormat}\")");
-            return root["arguments"]!.AsArray().Select(a => a!.GetValue<string>()).ToArray();
+            return (root["arguments"]!.AsArray().Select(a => a!.GetValue<string>()).ToArray(), root["points"]?.AsArray());
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or NullReferenceException)
         {
             throw new InvalidDataException($"--resume '{directory}': {RunFileName} is corrupt ({e.Message.TrimEnd('.')}); the tune cannot be resumed.");
         }
+    }
+
+    /// <summary>The --points file: a JSON array of objects (one line of usage error where it is not).</summary>
+    private static JsonArray ReadPoints(string file)
+    {
+        if (!File.Exists(file)) throw new UsageException($"--points '{file}' does not exist; give a JSON file holding an array of objects of option values, e.g. [{{\"LearningRate\": 0.001}}].");
+        try
+        {
+            var node = JsonNode.Parse(File.ReadAllText(file), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            if (node is not JsonArray array || array.Any(p => p is not JsonObject))
+                throw new UsageException($"--points {file}: the file must hold a JSON array of objects of option values, e.g. [{{\"LearningRate\": 0.001}}].");
+            return array;
+        }
+        catch (JsonException e)
+        {
+            throw new UsageException($"--points {file}: not valid JSON ({e.Message.TrimEnd('.')}).");
+        }
+    }
+
+    /// <summary>The initial points of <paramref name="points"/>, each checked against <paramref name="space"/> (option names
+    /// case-insensitive with dashes ignored; JSON numbers, Booleans and strings as the option's values).</summary>
+    private static IReadOnlyDictionary<string, object>[] InitialPoints(JsonArray points, SearchSpace space, string source)
+    {
+        var result = new IReadOnlyDictionary<string, object>[points.Count];
+        for (int i = 0; i < points.Count; i++)
+        {
+            var values = new Dictionary<string, object>(StringComparer.Ordinal);
+            foreach (var (name, node) in points[i]!.AsObject())
+            {
+                object? value = node?.GetValueKind() switch
+                {
+                    JsonValueKind.Number => node.AsValue().TryGetValue(out long l) ? l : node.AsValue().GetValue<double>(),
+                    JsonValueKind.True => true,
+                    JsonValueKind.False => false,
+                    JsonValueKind.String => node.GetValue<string>(),
+                    _ => null,
+                };
+                string key = space.Dimensions.FirstOrDefault(d => string.Equals(d.Name, name.Replace("-", ""), StringComparison.OrdinalIgnoreCase))?.Name ?? name;
+                if (value is null)
+                    throw new UsageException($"{source}: point {i}: '{name}' is {node?.ToJsonString() ?? "null"}; give a number, true/false or a string.");
+                if (!values.TryAdd(key, value)) throw new UsageException($"{source}: point {i}: '{key}' is given twice.");
+            }
+            try { space.Point(values); }
+            catch (ArgumentException e) { throw new UsageException($"{source}: point {i}: {e.Message}"); }
+            result[i] = values;
+        }
+        return result;
     }
 
     /// <summary>--early-stopping and its settings; the settings are refused where the rule does not read them.</summary>
@@ -299,7 +361,7 @@ internal static class TuneCommand
     /// <summary>Writes tune.json: the run, the search space, the best options and every trial (a metric that is not finite,
     /// as for a failed trial, is null).</summary>
     private static void Write(string directory, TuningResult result, SearchSpace space, string environment, string method, string tuner, int seed,
-        long trainingSeed, int iterations, EarlyStoppingOptions earlyStopping, int evalEvery)
+        long trainingSeed, int iterations, EarlyStoppingOptions earlyStopping, int evalEvery, int initialPoints)
     {
         static JsonNode? Number(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
         static JsonNode? Value(object v) => v switch
@@ -329,7 +391,8 @@ internal static class TuneCommand
         foreach (var t in result.Trials)
             trials.Add(new JsonObject
             {
-                ["trial"] = t.TrialId, ["status"] = t.Status.ToString().ToLowerInvariant(), ["metric"] = Number(t.Metric), ["iterations"] = t.Iterations, ["seconds"] = t.Seconds,
+                ["trial"] = t.TrialId, ["status"] = t.Status.ToString().ToLowerInvariant(), ["metric"] = Number(t.Metric), ["loss"] = Number(t.Loss),
+                ["iterations"] = t.Iterations, ["seconds"] = t.Seconds, ["peakMemoryInMegaByte"] = Math.Round(t.PeakMemoryInMegaByte, 1), ["initialPoint"] = t.IsInitialPoint,
                 ["options"] = Values(t.Values), ["parameter"] = new JsonArray(t.Parameter.Select(p => (JsonNode?)JsonValue.Create(p)).ToArray()),
                 ["error"] = t.Error,
             });
@@ -340,7 +403,9 @@ internal static class TuneCommand
             ["searchSpace"] = dimensions,
             ["earlyStopping"] = EarlyStoppingJson(earlyStopping, iterations, evalEvery),
             ["iterationsRun"] = result.IterationsRun, ["iterationsSaved"] = result.IterationsSaved, ["secondsSaved"] = result.SecondsSaved,
-            ["prunedTrials"] = result.PrunedTrials,
+            ["prunedTrials"] = result.PrunedTrials, ["initialPoints"] = initialPoints,
+            ["succeededTrials"] = result.Trials.Count(t => t.Status == TrialStatus.Succeeded),
+            ["failedTrials"] = result.Trials.Count(t => t.Status == TrialStatus.Failed),
             ["best"] = result.BestTrial is { } best
                 ? new JsonObject { ["trial"] = best.TrialId, ["metric"] = Number(best.Metric), ["options"] = Values(best.Values) }
                 : null,

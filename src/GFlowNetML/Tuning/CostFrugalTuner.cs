@@ -18,6 +18,10 @@ namespace GFlowNetML.Tuning;
 /// starts with the default point and steps around it), and the results, told in trial order, move the incumbent and the
 /// step by the same rules; a new round starts with a new direction. Results of trials it did not propose are ignored.
 /// A failed trial (loss +∞ or NaN) counts as a miss.</para>
+/// <para>With initial points (<see cref="GFlowNetExperiment.SetInitialPoints(IReadOnlyDictionary{string, object}[])"/>) the
+/// experiment evaluates them first and then starts the search at the best of them (the lowest finite loss, the earliest on
+/// a tie) instead of the default point, which is then not tried unless it is one of them; when none of them succeeded the
+/// search starts at the default point as usual.</para>
 /// </remarks>
 public sealed class CostFrugalTuner : ITuner
 {
@@ -74,6 +78,18 @@ public sealed class CostFrugalTuner : ITuner
 
     /// <summary>The number of restarts from a random point.</summary>
     internal int Restarts { get; private set; }
+
+    /// <summary>Warm start (the experiment's initial points): the search starts at <paramref name="point"/>, whose trial
+    /// ended with the finite <paramref name="loss"/>, as if it had been the default point's trial: the next proposal steps
+    /// around it with the initial step. Called before the tuner's first proposal.</summary>
+    internal void StartFrom(IReadOnlyList<double> point, double loss)
+    {
+        if (point.Count != _dimensions || !double.IsFinite(loss)) return;
+        _start = point.Select(x => Math.Clamp(x, 0, 1)).ToArray();
+        _incumbent = (double[])_start.Clone();
+        IncumbentLoss = loss;
+        _tryOpposite = false;
+    }
 
     /// <inheritdoc/>
     public double[] Propose(TrialSettings settings)

@@ -37,6 +37,12 @@ namespace GFlowNetML.Tuning;
 /// kill — replays the finished trials through a fresh tuner (proposals are a deterministic function of the seed and the
 /// results told) instead of training them again, re-runs the trials that had not finished, and ends with the same trials
 /// and metrics as an uninterrupted run.</para>
+/// <para>In ML.NET AutoML's shape: initial points (<see cref="SetInitialPoints(IReadOnlyDictionary{string, object}[])"/>, FLAML's
+/// <c>points_to_evaluate</c>) are the first trials and the cost-frugal tuner starts from the best of them; a monitor
+/// (<see cref="SetMonitor(IMonitor)"/>, <see cref="IMonitor"/>) is told of every trial in trial order; each trial runs in an
+/// <see cref="ITrialRunner"/>, by default <see cref="DefaultTrialRunner"/> (the trainer's fit), or one of the user's own
+/// (<see cref="SetTrialRunner(ITrialRunner)"/>); and every trial is recorded with its id, values, metric, loss, status,
+/// iterations, duration and peak memory (<see cref="TuningTrial"/>).</para>
 /// </remarks>
 public sealed class GFlowNetExperiment
 {
@@ -44,10 +50,13 @@ public sealed class GFlowNetExperiment
     private Func<SearchSpace, int, ITuner> _tunerFactory = (space, seed) => new CostFrugalTuner(space, seed);
     private ITuner? _tuner;
     private IDataView? _data;
+    private IReadOnlyList<IReadOnlyDictionary<string, object>> _initialPoints = [];
 
     internal GFlowNetExperiment(MLContext mlContext, GFlowNetSamplerOptions baseOptions)
     {
         _mlContext = mlContext;
+        DefaultTrialRunner = new GFlowNetTrialRunner(this);
+        TrialRunner = DefaultTrialRunner;
         BaseOptions = baseOptions;
         SearchSpace = new SearchSpace(baseOptions.GetType(), [nameof(GFlowNetSamplerOptions.Iterations)]);
         Seed = ((IHostEnvironment)mlContext).Register("GFlowNet.Tuning").Rand.Next();
@@ -204,8 +213,8 @@ public sealed class GFlowNetExperiment
     /// rebuild its state; the built-in ones are made afresh for every run. <see cref="TuningResult.BestModel"/> of a best
     /// trial read from the state is trained again from its options and seed when first read (training is deterministic).
     /// The state is refused with <see cref="InvalidDataException"/> when corrupt and <see cref="InvalidOperationException"/>
-    /// when it belongs to another experiment (other options, search space, tuner, objective, seeds, round size or early
-    /// stopping).</remarks>
+    /// when it belongs to another experiment (other options, search space, tuner, objective, seeds, round size, early
+    /// stopping, initial points or trial runner type).</remarks>
     /// <exception cref="ArgumentException"><paramref name="folder"/> is empty.</exception>
     public GFlowNetExperiment SetCheckpoint(string folder)
     {
@@ -232,31 +241,112 @@ public sealed class GFlowNetExperiment
     /// <summary>The training seed of every trial: the base options' seed, or one derived from <see cref="Seed"/>.</summary>
     public long TrainingSeed => BaseOptions.Seed ?? DeriveSeed(Seed);
 
+    /// <summary>Evaluates <paramref name="points"/> first, as FLAML's <c>points_to_evaluate</c>: trial i trains the i-th point
+    /// (trials 0 … n − 1, in rounds of <see cref="TrialsPerRound"/>, the last of them possibly shorter), and only then does
+    /// the tuner propose; the cost-frugal tuner starts its search at the best of them (the lowest finite loss, the earliest on
+    /// a tie) instead of the default point. Each point gives option values by name (case-insensitive) as
+    /// <see cref="SearchSpace.Point(IReadOnlyDictionary{string, object})"/> reads them: an option not named takes its default
+    /// (the attribute's initial value); values are checked against the search space, never clamped. The points are part of
+    /// the experiment's identity in its checkpoint, so a resumed run must be given the same ones. Replaces any points set
+    /// before; no points (the default) starts at the tuner's own first proposal. With fewer trials than points only the first
+    /// <see cref="MaxTrials"/> are evaluated.</summary>
+    /// <exception cref="ArgumentException">A point is null, names an option the search space does not tune, or gives a value
+    /// of the wrong kind or outside the option's range or choices; the message names the point, the option and what it
+    /// allows. <see cref="Run(CancellationToken)"/> checks the points again against the search space then in force.</exception>
+    public GFlowNetExperiment SetInitialPoints(params IReadOnlyDictionary<string, object>[] points)
+        => SetInitialPoints((IEnumerable<IReadOnlyDictionary<string, object>>)points);
+
+    /// <inheritdoc cref="SetInitialPoints(IReadOnlyDictionary{string, object}[])"/>
+    public GFlowNetExperiment SetInitialPoints(IEnumerable<IReadOnlyDictionary<string, object>> points)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        var copies = new List<IReadOnlyDictionary<string, object>>();
+        foreach (var point in points)
+        {
+            if (point is null) throw new ArgumentException($"Initial point {copies.Count} is null.", nameof(points));
+            var copy = new Dictionary<string, object>(point, StringComparer.Ordinal);
+            InitialPoint(SearchSpace, copies.Count, copy);
+            copies.Add(copy);
+        }
+        _initialPoints = copies;
+        return this;
+    }
+
+    /// <summary>The initial points (<see cref="SetInitialPoints(IReadOnlyDictionary{string, object}[])"/>), in order; empty by default.</summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, object>> InitialPoints => _initialPoints;
+
+    /// <summary>Reports every trial to <paramref name="monitor"/> (see <see cref="IMonitor"/> for the calls and their order),
+    /// or to none when null (the default).</summary>
+    public GFlowNetExperiment SetMonitor(IMonitor? monitor)
+    {
+        Monitor = monitor;
+        return this;
+    }
+
+    /// <summary>The monitor the trials are reported to, or null (the default).</summary>
+    public IMonitor? Monitor { get; private set; }
+
+    /// <summary>Runs every trial with <paramref name="runner"/> instead of the default
+    /// (<see cref="DefaultTrialRunner"/>, the trainer's fit); null restores the default. See <see cref="ITrialRunner"/>
+    /// for what the experiment reads from the results and measures itself.</summary>
+    /// <remarks>Early stopping is the default runner's: a runner of the user's own decides itself whether to end a trial
+    /// early (a <see cref="TrialStatus.Pruned"/> result), unless it delegates to <see cref="DefaultTrialRunner"/> with the
+    /// settings it was given. On resume, <see cref="TuningResult.BestModel"/> of a best trial read from the checkpoint is the
+    /// <see cref="TrialResult.Model"/> of running that trial again with the runner.</remarks>
+    public GFlowNetExperiment SetTrialRunner(ITrialRunner? runner)
+    {
+        TrialRunner = runner ?? DefaultTrialRunner;
+        return this;
+    }
+
+    /// <summary>The runner of the trials: <see cref="DefaultTrialRunner"/> unless one was set.</summary>
+    public ITrialRunner TrialRunner { get; private set; }
+
+    /// <summary>The default runner: fits the trainer with the trial's options and computes the objective
+    /// (<see cref="GFlowNetTrialRunner"/>), judging early stopping at its evaluations.</summary>
+    public GFlowNetTrialRunner DefaultTrialRunner { get; }
+
     /// <inheritdoc cref="Run(IProgress{TuningTrial}?, CancellationToken)"/>
     public TuningResult Run(CancellationToken cancellationToken = default) => Run(null, cancellationToken);
 
+    /// <summary>Runs the trials on a thread-pool thread, as AutoML's <c>AutoMLExperiment.RunAsync</c> does, and returns the
+    /// best one with its fitted sampler, and every trial (see <see cref="Run(IProgress{TuningTrial}?, CancellationToken)"/>;
+    /// the monitor is then called on that thread).</summary>
+    /// <param name="cancellationToken">Stops the experiment: the trial in progress is cancelled and the trials so far are
+    /// returned (the task is not cancelled).</param>
+    public Task<TuningResult> RunAsync(CancellationToken cancellationToken = default)
+        => Task.Run(() => Run(null, cancellationToken), CancellationToken.None);
+
     /// <summary>Runs the trials and returns the best one with its fitted sampler, and every trial.</summary>
-    /// <param name="progress">Told about each trial as it ends (on the experiment's thread).</param>
+    /// <param name="progress">Told about each trial as it ends (on the experiment's thread, after the monitor).</param>
     /// <param name="cancellationToken">Stops the experiment: the trial in progress is cancelled and recorded as such, and the
     /// trials so far are returned.</param>
     /// <exception cref="InvalidOperationException">The tuner proposed a point of another dimension than the search space's, or
     /// early stopping is on with an objective that cannot evaluate records.</exception>
+    /// <exception cref="ArgumentException">An initial point does not fit the search space in force.</exception>
     public TuningResult Run(IProgress<TuningTrial>? progress, CancellationToken cancellationToken = default)
     {
         var space = SearchSpace;
         var earlyStopping = EarlyStopping;
         if (earlyStopping.Rule != EarlyStoppingRule.None && !Objective.EvaluatesRecords)
             throw new InvalidOperationException($"Early stopping ({earlyStopping}) needs the objective at every evaluation, but '{Objective.Name}' is computed from a fitted sampler only; use TuningObjective.Custom(name, metric, evaluationMetric) or turn early stopping off.");
+        var initial = _initialPoints.Select((p, i) => InitialPoint(space, i, p)).ToArray();
+        int initialCount = initial.Length;
+        // The values exactly as given (the log map's round trip can miss them by an ulp).
+        var exact = _initialPoints.Select(space.ExactValues).ToArray();
+        IReadOnlyDictionary<string, object>? ExactFor(int trialId) => trialId < initialCount ? exact[trialId] : null;
         var tuner = _tuner ?? _tunerFactory(space, Seed);
-        var data = _data ?? SeedOnlyData();
+        var runner = TrialRunner;
+        var monitor = Monitor;
+        Data = _data ?? SeedOnlyData();
         long trainingSeed = TrainingSeed;
         var checkpoint = CheckpointFolder is null ? null
-            : TuningCheckpoint.Open(CheckpointFolder, Identity(space, tuner, trainingSeed), (id, point, status, metric, seconds, error, iterations, evaluations)
-                => Restore(space, id, point, status, metric, seconds, error, iterations, evaluations, trainingSeed));
+            : TuningCheckpoint.Open(CheckpointFolder, Identity(space, tuner, trainingSeed, initial), (id, point, status, metric, loss, seconds, memory, error, iterations, evaluations)
+                => Restore(space, id, point, status, metric, loss, seconds, memory, error, iterations, evaluations, trainingSeed, ExactFor(id)));
         var host = ((IHostEnvironment)_mlContext).Register("GFlowNet.Tuning");
         using var channel = host.Start("GFlowNet tuning");
         channel.Info(MessageSensitivity.None, $"Tuning {space.Count} options of {BaseOptions.GetType().Name} ({string.Join(", ", space.Dimensions.Select(d => d.Name))}) "
-            + $"with {tuner.GetType().Name}, minimising {Objective.Name}, early stopping {earlyStopping}: at most {MaxTrials} trials{(double.IsPositiveInfinity(MaxSeconds) ? "" : FormattableString.Invariant($" in {MaxSeconds:G} s"))}, training seed {trainingSeed}.");
+            + $"with {tuner.GetType().Name}{(initialCount > 0 ? $" after {initialCount} initial points" : "")}, minimising {Objective.Name}, early stopping {earlyStopping}: at most {MaxTrials} trials{(double.IsPositiveInfinity(MaxSeconds) ? "" : FormattableString.Invariant($" in {MaxSeconds:G} s"))}, training seed {trainingSeed}.");
 
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (!double.IsPositiveInfinity(MaxSeconds)) budget.CancelAfter(TimeSpan.FromSeconds(Math.Min(MaxSeconds, int.MaxValue / 1000.0)));
@@ -267,42 +357,48 @@ public sealed class GFlowNetExperiment
         TuningTrial? best = null;
         GFlowNetSamplerTransformer? bestModel = null;
         string stopReason = "trial budget";
-        for (int first = 0; first < MaxTrials; first += TrialsPerRound)
+        for (int first = 0, size; first < MaxTrials; first += size)
         {
-            if (StopReason(cancellationToken, budget.Token, tuner, first) is { } reason)
+            // The initial points fill the first rounds (the last of them possibly shorter); the tuner proposes the rest.
+            size = Math.Min(MaxTrials - first, first < initialCount ? Math.Min(TrialsPerRound, initialCount - first) : TrialsPerRound);
+            if (StopReason(cancellationToken, budget.Token, tuner, first - initialCount) is { } reason)
             {
                 stopReason = reason;
                 break;
             }
             // The round's proposals, before any of its results (grid search may run out within the round).
             var round = new List<(TrialSettings Settings, double[] Point)>();
-            for (int trialId = first; trialId < Math.Min(MaxTrials, first + TrialsPerRound); trialId++)
+            for (int trialId = first; trialId < first + size; trialId++)
             {
-                if (tuner is GridSearchTuner grid && trialId >= grid.PointCount) break;
+                if (trialId >= initialCount && tuner is GridSearchTuner grid && trialId - initialCount >= grid.PointCount) break;
                 var settings = new TrialSettings(trialId);
-                var point = tuner.Propose(settings);
+                var point = trialId < initialCount ? (double[])initial[trialId].Clone() : tuner.Propose(settings);
                 if (point is null || point.Length != space.Count)
                     throw new InvalidOperationException($"{tuner.GetType().Name} proposed a point of {point?.Length ?? 0} coordinates; the search space has {space.Count}.");
                 if (checkpoint is not null && checkpoint.Restored.TryGetValue(trialId, out var recorded) && !recorded.Parameter.SequenceEqual(point))
                     throw new InvalidOperationException($"The tuning state in {CheckpointFolder} does not replay: trial {trialId} was recorded at [{string.Join(", ", recorded.Parameter.Select(p => p.ToString("R", CultureInfo.InvariantCulture)))}], "
                         + $"but the tuner now proposes [{string.Join(", ", point.Select(p => p.ToString("R", CultureInfo.InvariantCulture)))}]; it was written by another experiment (or another tuner state), so resume it with the same settings or use another folder.");
-                round.Add((settings, point));
+                round.Add((Describe(space, settings, point, trainingSeed, ExactFor(trialId)), point));
             }
-            var outcomes = new (TuningTrial Trial, GFlowNetSamplerTransformer? Model)?[round.Count];
+            var outcomes = new (TuningTrial Trial, TrialResult Result, Exception? Exception)?[round.Count];
             // The round's trials are judged against the trials of earlier rounds only: all ended, whatever the concurrency.
             var stopper = earlyStopping.Rule == EarlyStoppingRule.None ? null : new EarlyStopper(earlyStopping, trials.ToArray(), BaseOptions.EvalEvery);
+            var toRun = round.Where(r => checkpoint is null || !checkpoint.Restored.ContainsKey(r.Settings.TrialId)).ToArray();
+            bool announced = monitor is not null && !budget.IsCancellationRequested;
+            if (announced)
+                foreach (var (settings, _) in toRun) monitor!.ReportRunningTrial(settings);
             Parallel.For(0, round.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(MaxConcurrentTrials, round.Count) }, k =>
             {
                 // A finished trial of the checkpoint is replayed as it was recorded.
                 if (checkpoint is not null && checkpoint.Restored.TryGetValue(round[k].Settings.TrialId, out var restored))
                 {
-                    outcomes[k] = (restored, null);
+                    outcomes[k] = (restored, ResultOf(restored, round[k].Settings), null);
                     return;
                 }
                 // No trial starts once the budget is spent or the caller cancelled (those already training are cancelled).
                 if (!budget.IsCancellationRequested)
                 {
-                    outcomes[k] = RunTrial(space, round[k].Settings, round[k].Point, data, trainingSeed, stopper, budget.Token);
+                    outcomes[k] = RunTrial(space, runner, round[k].Settings with { Stopper = stopper }, round[k].Point, trainingSeed, budget.Token, round[k].Settings.TrialId < initialCount);
                     checkpoint?.Record(outcomes[k]!.Value.Trial);
                 }
             });
@@ -311,22 +407,31 @@ public sealed class GFlowNetExperiment
             {
                 if (outcomes[k] is not { } outcome)
                 {
+                    // Announced as running, but never started: the budget ran out first.
+                    if (announced && toRun.Any(r => r.Settings.TrialId == round[k].Settings.TrialId)) monitor!.ReportFailTrial(round[k].Settings);
                     stop = true;
                     continue;
                 }
-                var (trial, model) = outcome;
+                var (trial, result, exception) = outcome;
                 trials.Add(trial);
                 // A pruned trial is a miss for the tuner: it never follows a point whose training it did not see end.
-                tuner.Update(new TrialResult(round[k].Settings, round[k].Point, trial.Status == TrialStatus.Pruned ? double.PositiveInfinity : trial.Metric, trial.Seconds));
+                tuner.Update(result);
                 channel.Info(MessageSensitivity.None, FormattableString.Invariant($"{trial} in {trial.Seconds:F1} s{(trial.Error is null ? "" : ": " + trial.Error)}"));
-                if (trial.Status == TrialStatus.Succeeded && (best is null || trial.Metric < best.Metric))
+                if (trial.Status is TrialStatus.Succeeded or TrialStatus.Pruned) monitor?.ReportCompletedTrial(result);
+                else monitor?.ReportFailTrial(result.Settings, exception);
+                if (trial.Status == TrialStatus.Succeeded && (best is null || trial.Loss < best.Loss))
                 {
                     best = trial;
-                    bestModel = model;
+                    bestModel = result.Model;
+                    monitor?.ReportBestTrial(result);
                 }
                 progress?.Report(trial);
                 if (trial.Status == TrialStatus.Cancelled) stop = true;
             }
+            // Warm start: once every initial point is told, CFO starts from the best of them.
+            if (first + size == initialCount && tuner is CostFrugalTuner cfo
+                && trials.Where(t => t.IsInitialPoint && t.Status == TrialStatus.Succeeded && double.IsFinite(t.Loss)).MinBy(t => t.Loss) is { } warm)
+                cfo.StartFrom(warm.Parameter, warm.Loss);
             if (stop)
             {
                 stopReason = cancellationToken.IsCancellationRequested ? "cancelled" : "time budget";
@@ -336,81 +441,148 @@ public sealed class GFlowNetExperiment
         channel.Info(MessageSensitivity.None, best is null ? $"No trial succeeded ({stopReason})." : $"Best: {best} ({stopReason}).");
         // A best trial read from the checkpoint has no model in memory: it is trained again, deterministically, when asked for.
         var bestTrial = best;
+        var data = Data;
         var lazyModel = bestModel is not null || bestTrial is null || !bestTrial.IsRestored
             ? new Lazy<GFlowNetSamplerTransformer?>(bestModel)
-            : new Lazy<GFlowNetSamplerTransformer?>(() => new GFlowNetSamplerEstimator(TrialContext(bestTrial.TrialId), bestTrial.Options!).Fit(data));
-        var result = new TuningResult(Objective.Name, trials, best, lazyModel, clock.Elapsed.TotalSeconds, stopReason);
+            : ReferenceEquals(runner, DefaultTrialRunner)
+                ? new Lazy<GFlowNetSamplerTransformer?>(() => new GFlowNetSamplerEstimator(TrialContext(bestTrial.TrialId), bestTrial.Options!).Fit(data))
+                : new Lazy<GFlowNetSamplerTransformer?>(() => runner.RunAsync(Describe(space, new TrialSettings(bestTrial.TrialId), bestTrial.Parameter.ToArray(), trainingSeed, ExactFor(bestTrial.TrialId)), CancellationToken.None).GetAwaiter().GetResult()?.Model);
+        var tuningResult = new TuningResult(Objective.Name, trials, best, lazyModel, clock.Elapsed.TotalSeconds, stopReason);
         if (earlyStopping.Rule != EarlyStoppingRule.None)
             channel.Info(MessageSensitivity.None, FormattableString.Invariant(
-                $"Early stopping pruned {result.PrunedTrials} of {trials.Count} trials: {result.IterationsRun} iterations run, {result.IterationsSaved} saved (about {result.SecondsSaved:F1} s)."));
-        return result;
+                $"Early stopping pruned {tuningResult.PrunedTrials} of {trials.Count} trials: {tuningResult.IterationsRun} iterations run, {tuningResult.IterationsSaved} saved (about {tuningResult.SecondsSaved:F1} s)."));
+        return tuningResult;
     }
 
-    private static string? StopReason(CancellationToken caller, CancellationToken budget, ITuner tuner, int trialId)
+    private static string? StopReason(CancellationToken caller, CancellationToken budget, ITuner tuner, int proposals)
     {
         if (caller.IsCancellationRequested) return "cancelled";
         if (budget.IsCancellationRequested) return "time budget";
-        if (tuner is GridSearchTuner grid && trialId >= grid.PointCount) return "grid exhausted";
+        if (tuner is GridSearchTuner grid && proposals >= grid.PointCount) return "grid exhausted";
         return null;
     }
 
-    private (TuningTrial Trial, GFlowNetSamplerTransformer? Model) RunTrial(SearchSpace space, TrialSettings settings, double[] point, IDataView data,
-        long trainingSeed, EarlyStopper? stopper, CancellationToken token)
+    /// <summary>The unit point of initial point <paramref name="index"/> in <paramref name="space"/>.</summary>
+    private static double[] InitialPoint(SearchSpace space, int index, IReadOnlyDictionary<string, object> values)
     {
-        var clock = Stopwatch.StartNew();
-        IReadOnlyDictionary<string, object> values = new Dictionary<string, object>();
-        GFlowNetSamplerOptions? options = null;
-        var evaluations = new List<TrialEvaluation>();
-        long iterations = 0;
-        bool pruned = false;
-        using var prune = CancellationTokenSource.CreateLinkedTokenSource(token);
-        TuningTrial Trial(double metric, TrialStatus status, string? error)
-            => new(settings.TrialId, point, values, options, trainingSeed, metric, clock.Elapsed.TotalSeconds, status, error, iterations, evaluations.ToArray());
-        try
-        {
-            options = space.Sample(point, BaseOptions);
-            values = space.Values(point);
-            options.Seed = trainingSeed;
-            long budget = options.Iterations;
-            var watch = new Watch(p =>
-            {
-                iterations = p.Iteration;
-                if (stopper is null || pruned || p.LatestEvaluation is not { } e || e.Iteration != p.Iteration) return;
-                evaluations.Add(new TrialEvaluation(e.Iteration, Objective.Evaluate(e), e.Seconds));
-                if (stopper.ShouldStop(evaluations, budget))
-                {
-                    pruned = true;
-                    prune.Cancel(); // the trainer stops before the next iteration
-                }
-            });
-            var model = new GFlowNetSamplerEstimator(TrialContext(settings.TrialId), options).Fit(data, watch, prune.Token);
-            double metric = Objective.Evaluate(model);
-            if (double.IsNaN(metric)) return (Trial(double.PositiveInfinity, TrialStatus.Failed, $"The metric {Objective.Name} is NaN."), null);
-            return (Trial(metric, TrialStatus.Succeeded, null), model);
-        }
-        catch (OperationCanceledException) when (pruned)
-        {
-            return (Trial(evaluations[^1].Metric, TrialStatus.Pruned, null), null);
-        }
-        catch (OperationCanceledException e) when (token.IsCancellationRequested)
-        {
-            return (Trial(double.PositiveInfinity, TrialStatus.Cancelled, $"{e.GetType().Name}: {e.Message}"), null);
-        }
-        catch (Exception e)
-        {
-            string message = string.Join(" ", e.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
-            return (Trial(double.PositiveInfinity, TrialStatus.Failed, $"{e.GetType().Name}: {message}"), null);
-        }
+        try { return space.Point(values); }
+        catch (ArgumentException e) { throw new ArgumentException($"Initial point {index}: {e.Message}", "points", e); }
     }
 
-    /// <summary>An <see cref="IProgress{T}"/> that reports synchronously on the training thread.</summary>
-    private sealed class Watch(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    /// <summary>The settings of a trial at <paramref name="point"/>: its values and options (none where the point cannot be
+    /// turned into options; the trial then fails without running).</summary>
+    private TrialSettings Describe(SearchSpace space, TrialSettings settings, double[] point, long trainingSeed, IReadOnlyDictionary<string, object>? exact)
     {
-        public void Report(TrainingProgress value) => report(value);
+        IReadOnlyDictionary<string, object> values = new Dictionary<string, object>();
+        GFlowNetSamplerOptions? options = null;
+        try
+        {
+            values = space.ValuesExact(point, exact);
+            options = space.SampleExact(point, BaseOptions, exact);
+            options.Seed = trainingSeed;
+        }
+        catch (ArgumentException) { }
+        return settings with { Parameter = point, Values = values, Options = options };
+    }
+
+    /// <summary>Runs one trial with <paramref name="runner"/>, timing it and watching the process's memory, and turns the
+    /// outcome into the trial's record (a runner that throws fails the trial; a cancelled one is recorded as such).</summary>
+    private (TuningTrial Trial, TrialResult Result, Exception? Exception) RunTrial(SearchSpace space, ITrialRunner runner, TrialSettings settings, double[] point,
+        long trainingSeed, CancellationToken token, bool initialPoint)
+    {
+        var clock = Stopwatch.StartNew();
+        var started = DateTime.UtcNow;
+        TrialResult result;
+        Exception? exception = null;
+        using (var memory = new PeakWorkingSet())
+        {
+            try
+            {
+                if (settings.Options is null) space.Sample(point, BaseOptions); // throws the reason the point has no options
+                result = runner.RunAsync(settings, token).GetAwaiter().GetResult()
+                    ?? throw new InvalidOperationException($"{runner.GetType().Name} returned no result for trial {settings.TrialId}.");
+                exception = result.Exception;
+                // Only the time budget or the caller cancels a trial (it is then re-run on resume); a runner's own "cancelled" fails it.
+                if (result.Status == TrialStatus.Cancelled && !token.IsCancellationRequested)
+                    result = result with { Status = TrialStatus.Failed, Error = result.Error ?? "The runner reported the trial as cancelled, but neither the time budget nor the caller cancelled it." };
+                if (!Enum.IsDefined(result.Status))
+                    result = result with { Status = TrialStatus.Failed, Error = $"The runner reported the status {(int)result.Status}, which is not a TrialStatus." };
+                if (result.Status == TrialStatus.Succeeded && double.IsNaN(result.Loss))
+                    result = result with { Status = TrialStatus.Failed, Error = "The loss is NaN." };
+                if (result.Status == TrialStatus.Failed && result.Error is null)
+                    result = result with { Error = exception is null ? "The runner reported the trial as failed." : ErrorText(exception) };
+            }
+            catch (OperationCanceledException e) when (token.IsCancellationRequested)
+            {
+                exception = e;
+                result = new TrialResult(settings, point, double.PositiveInfinity, 0) { Status = TrialStatus.Cancelled, Error = $"{e.GetType().Name}: {e.Message}", Exception = e };
+            }
+            catch (Exception e)
+            {
+                exception = e;
+                result = new TrialResult(settings, point, double.PositiveInfinity, 0) { Status = TrialStatus.Failed, Error = ErrorText(e), Exception = e };
+            }
+            double seconds = clock.Elapsed.TotalSeconds;
+            bool succeeded = result.Status == TrialStatus.Succeeded;
+            result = result with
+            {
+                Settings = settings with { Stopper = null, StartedAtUtc = started, EndedAtUtc = DateTime.UtcNow }, Parameter = point, Seconds = seconds, PeakMemoryInMegaByte = memory.Stop(),
+                Loss = succeeded ? result.Loss : double.PositiveInfinity,
+                Metric = result.Status is TrialStatus.Succeeded or TrialStatus.Pruned ? result.Metric : double.PositiveInfinity,
+                Error = succeeded || result.Status == TrialStatus.Pruned ? null : result.Error,
+            };
+        }
+        var trial = new TuningTrial(settings.TrialId, point, settings.Values, settings.Options, trainingSeed, result.Metric, result.Seconds, result.Status, result.Error,
+            result.Iterations, result.Evaluations.ToArray())
+        {
+            Loss = result.Loss, PeakMemoryInMegaByte = result.PeakMemoryInMegaByte, IsInitialPoint = initialPoint,
+        };
+        return (trial, result, exception);
+    }
+
+    /// <summary>The result a restored trial tells the tuner and the monitor.</summary>
+    private static TrialResult ResultOf(TuningTrial trial, TrialSettings settings)
+        => new(settings, trial.Parameter, trial.Loss, trial.Seconds)
+        {
+            Metric = trial.Metric, Status = trial.Status, Iterations = trial.Iterations, Error = trial.Error, Evaluations = trial.Evaluations,
+            PeakMemoryInMegaByte = trial.PeakMemoryInMegaByte,
+        };
+
+    /// <summary>An exception as a trial's error: its type and its message on one line.</summary>
+    internal static string ErrorText(Exception e)
+        => $"{e.GetType().Name}: {string.Join(" ", e.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))}";
+
+    /// <summary>The peak of <see cref="Environment.WorkingSet"/> from its creation to <see cref="Stop"/>, sampled every 100 ms.</summary>
+    private sealed class PeakWorkingSet : IDisposable
+    {
+        private readonly Timer _timer;
+        private long _peak;
+
+        public PeakWorkingSet()
+        {
+            _peak = Environment.WorkingSet;
+            _timer = new Timer(_ => Sample(), null, 100, 100);
+        }
+
+        private void Sample()
+        {
+            long now = Environment.WorkingSet, peak;
+            while (now > (peak = Interlocked.Read(ref _peak)) && Interlocked.CompareExchange(ref _peak, now, peak) != peak) { }
+        }
+
+        /// <summary>Stops sampling and returns the peak in MiB.</summary>
+        public double Stop()
+        {
+            _timer.Dispose();
+            Sample();
+            return Interlocked.Read(ref _peak) / (1024.0 * 1024.0);
+        }
+
+        public void Dispose() => _timer.Dispose();
     }
 
     /// <summary>What identifies the experiment in its checkpoint: a state of another experiment is refused.</summary>
-    private JsonObject Identity(SearchSpace space, ITuner tuner, long trainingSeed)
+    private JsonObject Identity(SearchSpace space, ITuner tuner, long trainingSeed, double[][] initialPoints)
     {
         var baseOptions = new JsonObject();
         foreach (var member in BaseOptions.GetType().GetMembers(BindingFlags.Public | BindingFlags.Instance).OrderBy(m => m.Name, StringComparer.Ordinal))
@@ -425,38 +597,56 @@ public sealed class GFlowNetExperiment
             else if (value is not null && (value.GetType().IsPrimitive || value is string || value.GetType().IsEnum))
                 baseOptions[member.Name] = Convert.ToString(value, CultureInfo.InvariantCulture);
         }
-        return new JsonObject
+        var identity = new JsonObject
         {
             ["options"] = BaseOptions.GetType().FullName, ["baseOptions"] = baseOptions,
             ["searchSpace"] = new JsonArray(space.Dimensions.Select(d => (JsonNode?)JsonValue.Create(d.ToString())).ToArray()),
             ["tuner"] = tuner.GetType().FullName, ["objective"] = Objective.Name, ["seed"] = Seed, ["trainingSeed"] = trainingSeed,
             ["trialsPerRound"] = TrialsPerRound, ["earlyStopping"] = EarlyStopping.ToString(),
         };
+        // Only when set, so that the states of tunes without initial points or a runner of their own read as before.
+        if (!ReferenceEquals(TrialRunner, DefaultTrialRunner)) identity["runner"] = TrialRunner.GetType().FullName;
+        if (initialPoints.Length > 0)
+            identity["initialPoints"] = new JsonArray(initialPoints.Select(p => (JsonNode?)new JsonArray(p.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray())).ToArray());
+        return identity;
     }
 
     /// <summary>A finished trial as the checkpoint recorded it (its options rebuilt from its point).</summary>
-    private TuningTrial Restore(SearchSpace space, int id, double[] point, TrialStatus status, double metric, double seconds, string? error, long iterations,
-        TrialEvaluation[] evaluations, long trainingSeed)
+    private TuningTrial Restore(SearchSpace space, int id, double[] point, TrialStatus status, double metric, double? loss, double seconds, double peakMemory,
+        string? error, long iterations, TrialEvaluation[] evaluations, long trainingSeed, IReadOnlyDictionary<string, object>? exact)
     {
-        var values = space.Values(point);
+        var values = space.ValuesExact(point, exact);
         GFlowNetSamplerOptions? options = null;
         try
         {
-            options = space.Sample(point, BaseOptions);
+            options = space.SampleExact(point, BaseOptions, exact);
             options.Seed = trainingSeed;
         }
         catch (ArgumentException) when (status == TrialStatus.Failed) { }
-        return new TuningTrial(id, point, values, options, trainingSeed, metric, seconds, status, error, iterations, evaluations) { IsRestored = true };
+        return new TuningTrial(id, point, values, options, trainingSeed, metric, seconds, status, error, iterations, evaluations)
+        {
+            IsRestored = true, Loss = loss ?? (status == TrialStatus.Succeeded ? metric : double.PositiveInfinity), PeakMemoryInMegaByte = peakMemory,
+            IsInitialPoint = exact is not null,
+        };
     }
 
     /// <summary>The context a trial fits in: its own, because an <c>MLContext</c> is not safe for concurrent fits, with the
     /// experiment context's GPU settings and a seed of its own (the fit's seed is the options', so it draws nothing from it).</summary>
-    private MLContext TrialContext(int trialId)
+    internal MLContext TrialContext(int trialId)
         => new(seed: (int)(GFlowNetML.Sampling.GFlowNetRandom.Mix(unchecked((ulong)Seed * 0x9E3779B97F4A7C15UL + (ulong)trialId)) & 0x7FFFFFFF))
         {
             GpuDeviceId = _mlContext.GpuDeviceId,
             FallbackToCpu = _mlContext.FallbackToCpu,
         };
+
+    /// <summary>The data of the run in progress (the default runner's).</summary>
+    internal IDataView Data
+    {
+        get => _runData ?? _data ?? SeedOnlyData();
+        private set => _runData = value;
+    }
+
+    private IDataView? _runData;
 
     /// <summary>One row holding the seed column: the data of a fixed environment.</summary>
     private IDataView SeedOnlyData()

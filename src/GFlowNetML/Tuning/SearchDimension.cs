@@ -103,6 +103,46 @@ public sealed class SearchDimension
         return double.IsFinite(u) ? Math.Clamp(u, 0, 1) : 0;
     }
 
+    /// <summary>The unit coordinate of a value given for the option (an initial point): a range's value must be a finite
+    /// number within [<see cref="Min"/>, <see cref="Max"/>] (an integer for an integer option), a choice's one of its
+    /// <see cref="Choices"/> (a number equal to one, or an enum's name). Nothing is clamped (but a value within 1e-6 of an end's magnitude
+    /// beyond it, as a float's end read as a double is).
+    /// The log map's round trip may miss the value by an ulp or two; <see cref="ExactValue"/> is the value itself.</summary>
+    /// <exception cref="ArgumentException">The value is of the wrong kind or outside the range or the choices (the message
+    /// names the option and what it allows).</exception>
+    internal double CheckedUnit(object? value)
+    {
+        string allowed = Kind == SearchDimensionKind.Range
+            ? $"{(ValueType == typeof(int) || ValueType == typeof(long) ? "an integer" : "a number")} in [{Format(Min)}, {Format(Max)}]{(LogBase ? " (log)" : "")}"
+            : $"one of {string.Join(", ", _choices.Select(Format))}";
+        if (value is null) throw new ArgumentException($"'{Name}' is null; it must be {allowed}.");
+        if (Kind != SearchDimensionKind.Range)
+        {
+            int index = Array.FindIndex(_choices, c => Equals(c, value)
+                || (c is Enum && value is string name && string.Equals(c.ToString(), name, StringComparison.OrdinalIgnoreCase))
+                || (IsNumber(c) && IsNumber(value) && Convert.ToDouble(c, CultureInfo.InvariantCulture) == Convert.ToDouble(value, CultureInfo.InvariantCulture)));
+            if (index < 0) throw new ArgumentException($"'{Name}' is {Format(value)}, which is not one of its choices: {string.Join(", ", _choices.Select(Format))}.");
+            return (index + 0.5) / _choices.Length;
+        }
+        if (!IsNumber(value)) throw new ArgumentException($"'{Name}' is {Format(value)}; it must be {allowed}.");
+        double v = Convert.ToDouble(value, CultureInfo.InvariantCulture);
+        bool integer = ValueType == typeof(int) || ValueType == typeof(long);
+        // A float option's ends as floats (1e-4 is 9.99999974737875E-05 as a float): a slack of 1e-6 of each end's magnitude.
+        double low = integer ? Min : Min - 1e-6 * Math.Abs(Min), high = integer ? Max : Max + 1e-6 * Math.Abs(Max);
+        if (!double.IsFinite(v) || v < low || v > high || (integer && v != Math.Round(v)))
+            throw new ArgumentException($"'{Name}' is {Format(value)}, outside its range: it must be {allowed}.");
+        return ToUnit(Math.Clamp(v, Min, Max));
+    }
+
+    /// <summary>A value given for the option (checked by <see cref="CheckedUnit"/>) as the option's own value: a range's as
+    /// its type, a choice's as the choice it equals.</summary>
+    internal object ExactValue(object value)
+        => Kind == SearchDimensionKind.Range
+            ? ConvertNumber(Math.Clamp(Convert.ToDouble(value, CultureInfo.InvariantCulture), Min, Max))
+            : ToValue(CheckedUnit(value));
+
+    private static bool IsNumber(object value) => value is sbyte or byte or short or ushort or int or uint or long or ulong or float or double or decimal;
+
     /// <summary>The number as the option's own type.</summary>
     private object ConvertNumber(double value)
         => ValueType == typeof(int) ? (object)(int)value

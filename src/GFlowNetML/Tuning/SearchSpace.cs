@@ -90,6 +90,64 @@ public sealed class SearchSpace
         return unit;
     }
 
+    /// <summary>The point of the option values <paramref name="values"/>, by option name (case-insensitive): the way to give
+    /// known configurations as initial points (<see cref="GFlowNetExperiment.SetInitialPoints(IReadOnlyDictionary{string, object}[])"/>).
+    /// An option that is not named takes its default, the attribute's initial value (<see cref="SearchDimension.DefaultValue"/>).
+    /// Every value is checked, never clamped: a range's value must be a finite number within the range (an integer for an
+    /// integer option), a choice's one of its choices.</summary>
+    /// <exception cref="ArgumentException">A name is not an option of the space, or a value is of the wrong kind or outside
+    /// the option's range or choices; the message names the option and what it allows.</exception>
+    public double[] Point(IReadOnlyDictionary<string, object> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var unit = Default;
+        var seen = new HashSet<int>();
+        foreach (var (name, value) in values.OrderBy(v => v.Key, StringComparer.Ordinal))
+        {
+            int i = -1;
+            for (int j = 0; j < Count && i < 0; j++)
+                if (string.Equals(Dimensions[j].Name, name, StringComparison.OrdinalIgnoreCase)) i = j;
+            if (i < 0)
+                throw new ArgumentException($"'{name}' is not a tuned option of this search space; tuned: {string.Join(", ", Dimensions.Select(d => d.Name))}.");
+            if (!seen.Add(i)) throw new ArgumentException($"'{Dimensions[i].Name}' is given twice.");
+            unit[i] = Dimensions[i].CheckedUnit(value);
+        }
+        return unit;
+    }
+
+    /// <summary>The values of <paramref name="values"/> (checked by <see cref="Point"/>) by the options' own names and types,
+    /// and the defaults of the options not named, to set exactly where the point's round trip through [0, 1] would miss them by an ulp.</summary>
+    internal IReadOnlyDictionary<string, object> ExactValues(IReadOnlyDictionary<string, object> values)
+    {
+        var exact = new Dictionary<string, object>(StringComparer.Ordinal);
+        foreach (var dimension in Dimensions) exact[dimension.Name] = dimension.DefaultValue; // an option not named
+        foreach (var (name, value) in values)
+        {
+            var dimension = Dimensions.First(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));
+            exact[dimension.Name] = dimension.ExactValue(value);
+        }
+        return exact;
+    }
+
+    /// <summary><see cref="Sample{TOptions}"/> with the options of <paramref name="exact"/> set to its values.</summary>
+    internal TOptions SampleExact<TOptions>(IReadOnlyList<double> unit, TOptions baseOptions, IReadOnlyDictionary<string, object>? exact) where TOptions : class
+    {
+        var options = Sample(unit, baseOptions);
+        if (exact is not null)
+            for (int i = 0; i < Count; i++)
+                if (exact.TryGetValue(Dimensions[i].Name, out var value)) SetValue(_members[i], options, value);
+        return options;
+    }
+
+    /// <summary><see cref="Values"/> with the values of <paramref name="exact"/> in place of the point's.</summary>
+    internal IReadOnlyDictionary<string, object> ValuesExact(IReadOnlyList<double> unit, IReadOnlyDictionary<string, object>? exact)
+    {
+        var values = (Dictionary<string, object>)Values(unit);
+        if (exact is not null)
+            foreach (var (name, value) in exact) values[name] = value;
+        return values;
+    }
+
     /// <summary>The tuned options' values at <paramref name="unit"/>, by name (for reports).</summary>
     public IReadOnlyDictionary<string, object> Values(IReadOnlyList<double> unit)
     {

@@ -6,7 +6,8 @@ namespace GFlowNetML.Tuning;
 /// <summary>
 /// The state of a <see cref="GFlowNetExperiment"/> in its checkpoint folder (<see cref="FileName"/>): what identifies the
 /// experiment (options type, search space, tuner, objective, seeds, round size, early stopping) and every finished trial
-/// (succeeded, pruned or failed: point, status, metric, iterations, evaluations, seconds, error). The tuner's state is not
+/// (succeeded, pruned or failed: point, status, metric, loss, iterations, evaluations, seconds, peak memory, error; the
+/// loss and peak memory are optional on reading, so states written before they were recorded still resume). The tuner's state is not
 /// stored: proposals are a deterministic function of the seed and the results told, so replaying the finished trials
 /// through a fresh tuner rebuilds it, and each replayed proposal is checked against the recorded point. Written after
 /// every finished trial to a temporary file that is then renamed over the state, so a kill at any moment leaves the previous
@@ -41,7 +42,7 @@ internal sealed class TuningCheckpoint
     /// run of the same experiment, if any.</summary>
     /// <exception cref="InvalidDataException">The state file is corrupt or is not a tuning state.</exception>
     /// <exception cref="InvalidOperationException">The state belongs to another experiment (it names what differs).</exception>
-    public static TuningCheckpoint Open(string folder, JsonObject identity, Func<int, double[], TrialStatus, double, double, string?, long, TrialEvaluation[], TuningTrial> restore)
+    public static TuningCheckpoint Open(string folder, JsonObject identity, Func<int, double[], TrialStatus, double, double?, double, double, string?, long, TrialEvaluation[], TuningTrial> restore)
     {
         Directory.CreateDirectory(folder);
         var checkpoint = new TuningCheckpoint(PathIn(folder), identity);
@@ -89,7 +90,8 @@ internal sealed class TuningCheckpoint
                     if (a.Count != 3) throw new FormatException($"an evaluation of trial {id} has {a.Count} fields, not 3");
                     return new TrialEvaluation(a[0]!.GetValue<long>(), ReadNumber(a[1]), a[2]!.GetValue<double>());
                 }).ToArray();
-                if (!restored.TryAdd(id, restore(id, parameter, status, ReadNumber(Field(t, "metric")), Field(t, "seconds").GetValue<double>(),
+                if (!restored.TryAdd(id, restore(id, parameter, status, ReadNumber(Field(t, "metric")), t["loss"] is { } loss ? ReadNumber(loss) : null,
+                        Field(t, "seconds").GetValue<double>(), t["peakMemoryInMegaByte"]?.GetValue<double>() ?? 0,
                         t["error"]?.GetValue<string>(), Field(t, "iterations").GetValue<long>(), evaluations)))
                     throw checkpoint.Corrupt($"trial {id} is recorded twice");
             }
@@ -116,6 +118,7 @@ internal sealed class TuningCheckpoint
                 {
                     ["trial"] = t.TrialId, ["status"] = t.Status.ToString().ToLowerInvariant(), ["metric"] = WriteNumber(t.Metric),
                     ["iterations"] = t.Iterations, ["seconds"] = t.Seconds, ["error"] = t.Error,
+                    ["loss"] = WriteNumber(t.Loss), ["peakMemoryInMegaByte"] = t.PeakMemoryInMegaByte,
                     ["parameter"] = new JsonArray(t.Parameter.Select(p => (JsonNode?)JsonValue.Create(p)).ToArray()),
                     ["evaluations"] = new JsonArray(t.Evaluations.Select(e => (JsonNode?)new JsonArray(e.Iteration, WriteNumber(e.Metric), e.Seconds)).ToArray()),
                 });

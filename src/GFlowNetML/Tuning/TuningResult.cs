@@ -13,7 +13,7 @@ public sealed class TuningResult
         Objective = objective;
         Trials = trials;
         Leaderboard = trials.OrderBy(t => t.Status switch { TrialStatus.Succeeded => 0, TrialStatus.Pruned => 1, _ => 2 })
-            .ThenBy(t => double.IsNaN(t.Metric) ? double.PositiveInfinity : t.Metric).ThenBy(t => t.TrialId).ToArray();
+            .ThenBy(t => t.Status == TrialStatus.Succeeded ? t.Loss : double.IsNaN(t.Metric) ? double.PositiveInfinity : t.Metric).ThenBy(t => t.TrialId).ToArray();
         BestTrial = bestTrial;
         Seconds = seconds;
         StopReason = stopReason;
@@ -25,11 +25,11 @@ public sealed class TuningResult
     /// <summary>Every trial, in the order they ran.</summary>
     public IReadOnlyList<TuningTrial> Trials { get; }
 
-    /// <summary>Every trial: the succeeded ones, lowest metric first, then the pruned ones by their last metric (NaN last), then
+    /// <summary>Every trial: the succeeded ones, lowest loss (the metric, for the default runner) first, then the pruned ones by their last metric (NaN last), then
     /// the failed and cancelled ones (ties in trial order).</summary>
     public IReadOnlyList<TuningTrial> Leaderboard { get; }
 
-    /// <summary>The succeeded trial with the lowest metric (the earliest on a tie), or null when none succeeded.</summary>
+    /// <summary>The succeeded trial with the lowest loss — the metric, for the default runner — (the earliest on a tie), or null when none succeeded.</summary>
     public TuningTrial? BestTrial { get; }
 
     /// <summary>The sampler fitted in <see cref="BestTrial"/>, or null when none succeeded. When the best trial was read from

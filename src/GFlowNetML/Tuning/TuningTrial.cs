@@ -60,6 +60,23 @@ public sealed class TuningTrial
     /// <summary>The trial's wall-clock seconds (training, export and the metric).</summary>
     public double Seconds { get; }
 
+    /// <summary>The trial's wall-clock duration in milliseconds (<see cref="Seconds"/> × 1000), as AutoML's
+    /// <c>TrialResult.DurationInMilliseconds</c>.</summary>
+    public double DurationInMilliseconds => Seconds * 1000;
+
+    /// <summary>What the tuner was told: the metric for a succeeded trial (or a custom runner's own loss,
+    /// <see cref="TrialResult.Loss"/>), +∞ for a pruned, failed or cancelled one.</summary>
+    public double Loss { get; internal init; }
+
+    /// <summary>The peak working set of the process while the trial ran, in MiB (see
+    /// <see cref="TrialResult.PeakMemoryInMegaByte"/>: resident memory sampled every 100 ms, the process's, so concurrent
+    /// trials share it).</summary>
+    public double PeakMemoryInMegaByte { get; internal init; }
+
+    /// <summary>Whether the trial evaluated one of the experiment's initial points
+    /// (<see cref="GFlowNetExperiment.SetInitialPoints(IReadOnlyDictionary{string, object}[])"/>) rather than a tuner's proposal.</summary>
+    public bool IsInitialPoint { get; internal init; }
+
     /// <summary>Succeeded, pruned, failed or cancelled.</summary>
     public TrialStatus Status { get; }
 
