@@ -24,7 +24,8 @@ internal static class BenchCommand
                        [--threads 1] [--r0 0.01] [--repeat 1] [--out bench.json]
         Times the first --iterations training iterations (paper-sized networks) and the bare matrix-multiplication floor;
         with --repeat R, every figure is the median of R fresh measurements. Where the grid can be enumerated, also
-        times the enumeration of its states and one exact evaluation (policy over all states + DP), once per grid.
+        times the enumeration of its states and one exact evaluation (policy over all states + DP): medians of at least
+        three, once per grid.
         """;
 
     /// <summary>CPU milliseconds per iteration of the authors' Python code on this kind of machine (from the issue
@@ -57,7 +58,7 @@ internal static class BenchCommand
         var table = new Table().AddColumns("grid", "method", "ms/iter (wall)", "ms/iter (CPU)", "sample ms (floor)", "update ms (floor)", "matmul floor ms/iter", "ratio to floor", "GFLOP/iter", "authors' ms/iter", "speed-up");
         foreach (int height in heights)
         {
-            var exact = MeasureExact(new HyperGrid(ndim, height, r0), batch, seed, threads, repeat);
+            var exact = MeasureExact(new HyperGrid(ndim, height, r0), batch, seed, threads, Math.Max(3, repeat));
             if (exact is not null)
                 exactTable.AddRow($"D={ndim} H={height}", exact.States.ToString("N0", CultureInfo.InvariantCulture), F(exact.EnumerateMs), F(exact.PolicyMs), F(exact.DpMs), F(exact.PolicyMs + exact.DpMs));
             foreach (var (method, learnBackward) in methods)
