@@ -51,11 +51,7 @@ public sealed class GFlowNetCatalog
         var sampled = SampledMetrics.Compute(env, states, draws.Select(d => d.LogReward).ToArray(), topK);
         var space = StateSpace.TryEnumerate(env);
         if (space is null) return new GFlowNetMetrics(false, null, null, null, sampled);
-        var features = new float[space.Count * env.EncodingWidth];
-        env.Encode(space.States, features);
-        var logp = new float[space.Count * env.ActionCount];
-        model.Policy.LogProbabilities(features, space.ForwardMask, space.Count, logp);
-        var exact = ExactMetrics.Evaluate(space, logp, model.LogZ);
+        var exact = ExactMetrics.Evaluate(space, space.ForwardLogProbabilities(model.Policy), model.LogZ);
         return new GFlowNetMetrics(true, exact.TotalVariation, exact.JensenShannon, exact.LogZError, sampled);
     }
 }

@@ -25,6 +25,10 @@ public sealed class HyperGridPartitionTests
     [DataRow(4, 20, 1e-3, 0.5, 2.0, 160000, 256, 8.643297, 0.113, 0.0005, DisplayName = "gfnx Easy")]
     [DataRow(4, 20, 1e-4, 1.0, 3.0, 160000, 256, 9.285819, 0.095, 0.0005, DisplayName = "gfnx Hard")]
     [DataRow(2, 10, 1e-3, 0.5, 2.0, 100, 4, 3.261935, 0.383, 0.0005, DisplayName = "gfnx CI 2D H=10")]
+    [DataRow(2, 128, 0.01, 0.5, 2.0, 16384, 676, 8.178594, 0.476, 0.0005, DisplayName = "paper 2D H=128")]
+    [DataRow(2, 256, 0.01, 0.5, 2.0, 65536, 2500, 9.535850, 0.453, 0.0005, DisplayName = "paper 2D H=256")]
+    [DataRow(3, 32, 0.01, 0.5, 2.0, 32768, 216, 7.940114, 0.193, 0.0005, DisplayName = "3D H=32")]
+    [DataRow(4, 16, 0.01, 0.5, 2.0, 65536, 16, 7.914018, 0.015, 0.0005, DisplayName = "4D H=16 R0=0.01")]
     public void LogPartitionMatchesReferenceTable(int ndim, int height, double r0, double r1, double r2,
         int states, int modes, double logZ, double modeMass, double modeMassPrecision)
     {
@@ -68,6 +72,23 @@ public sealed class HyperGridPartitionTests
             sum = t;
         }
         return sum + compensation;
+    }
+
+    /// <summary>The paper's large grids, by hand: with a_x = |x/(H−1) − ½|, H = 256 has 128 outer coordinates
+    /// (0..63 and 192..255) and 50 band ones (26..50 and 205..229); H = 32 has 16 outer (0..7, 24..31) and 6 band
+    /// (4..6, 25..27). Z* = 0.01·H^D + 0.5·outer^D + 2·band^D exactly.</summary>
+    [TestMethod]
+    [DataRow(2, 256, 128, 50, 655.36 + 8192 + 5000, DisplayName = "2D H=256: Z* = 13847.36")]
+    [DataRow(3, 32, 16, 6, 327.68 + 2048 + 432, DisplayName = "3D H=32: Z* = 2807.68")]
+    public void LargeGridLogPartitionIsExact(int ndim, int height, int outer, int band, double partition)
+    {
+        var env = new HyperGrid(ndim, height, 0.01);
+        Assert.AreEqual(outer, env.OuterCellsPerDimension);
+        Assert.AreEqual(band, env.BandCellsPerDimension);
+        Assert.AreEqual(Math.Log(partition), env.LogPartition!.Value, 1e-12, "closed form");
+        var space = StateSpace.Enumerate(env);
+        Assert.AreEqual(Math.Log(partition), space.LogPartition, 1e-11, "enumeration");
+        Assert.AreEqual(ndim * (height - 1) + 1, env.MaxTrajectoryLength);
     }
 
     [TestMethod]

@@ -14,7 +14,8 @@ namespace GFlowNetML.Cli.Commands;
 /// of the same matrix products timed on their own. Every network call of the timed iterations is traced (rows per call);
 /// the floor replays exactly those products as bare <c>torch.mm</c> calls — the forward product of every layer, the
 /// weight gradient of every layer and the input gradient of every layer but the first, as each call implies — with the
-/// same thread count.
+/// same thread count. On a grid small enough to enumerate, it also times one exact evaluation (the policy over every
+/// state, then the terminating distribution by dynamic programming and the metrics) and the enumeration itself.
 /// </summary>
 internal static class BenchCommand
 {
@@ -22,7 +23,9 @@ internal static class BenchCommand
         gflownet bench [--ndim 2] [--heights 8,32] [--methods rl-u,tb] [--iterations 200] [--batch-size 128] [--seed 0]
                        [--threads 1] [--r0 0.01] [--repeat 1] [--out bench.json]
         Times the first --iterations training iterations (paper-sized networks) and the bare matrix-multiplication floor;
-        with --repeat R, every figure is the median of R fresh measurements.
+        with --repeat R, every figure is the median of R fresh measurements. Where the grid can be enumerated, also
+        times the enumeration of its states and one exact evaluation (policy over all states + DP): medians of at least
+        three, once per grid.
         """;
 
     /// <summary>CPU milliseconds per iteration of the authors' Python code on this kind of machine (from the issue
@@ -51,8 +54,13 @@ internal static class BenchCommand
         TorchRuntime.Configure(threads);
 
         var rows = new List<Dictionary<string, object>>();
+        var exactTable = new Table().AddColumns("grid", "states", "enumerate ms", "policy pass ms", "DP + metrics ms", "exact evaluation ms");
         var table = new Table().AddColumns("grid", "method", "ms/iter (wall)", "ms/iter (CPU)", "sample ms (floor)", "update ms (floor)", "matmul floor ms/iter", "ratio to floor", "GFLOP/iter", "authors' ms/iter", "speed-up");
         foreach (int height in heights)
+        {
+            var exact = MeasureExact(new HyperGrid(ndim, height, r0), batch, seed, threads, Math.Max(3, repeat));
+            if (exact is not null)
+                exactTable.AddRow($"D={ndim} H={height}", exact.States.ToString("N0", CultureInfo.InvariantCulture), F(exact.EnumerateMs), F(exact.PolicyMs), F(exact.DpMs), F(exact.PolicyMs + exact.DpMs));
             foreach (var (method, learnBackward) in methods)
             {
                 string name = method.ToVariantName(learnBackward);
@@ -67,9 +75,13 @@ internal static class BenchCommand
                     ["seed"] = seed, ["threads"] = threads, ["repeat"] = repeat, ["wallMsPerIteration"] = r.WallMs, ["cpuMsPerIteration"] = r.CpuMs, ["samplingMsPerIteration"] = r.SampleMs, ["updateMsPerIteration"] = r.UpdateMs,
                     ["floorMsPerIteration"] = r.FloorMs, ["samplingFloorMsPerIteration"] = r.SampleFloorMs, ["ratioToFloor"] = r.WallMs / r.FloorMs, ["gflopPerIteration"] = r.Gflop,
                     ["meanTrajectoryLength"] = r.MeanLength,
+                    ["states"] = exact?.States ?? 0, ["enumerateMs"] = exact?.EnumerateMs ?? 0, ["exactPolicyMs"] = exact?.PolicyMs ?? 0,
+                    ["exactDpMs"] = exact?.DpMs ?? 0, ["exactEvaluationMs"] = exact is null ? 0 : exact.PolicyMs + exact.DpMs,
                 });
             }
+        }
         console.Write(table);
+        if (exactTable.Rows.Count > 0) console.Write(exactTable);
         if (outPath is not null)
             File.WriteAllText(outPath, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
         return 0;
@@ -87,6 +99,42 @@ internal static class BenchCommand
         }
         return new Result(M(r => r.WallMs), M(r => r.CpuMs), M(r => r.SampleMs), M(r => r.UpdateMs), M(r => r.FloorMs),
             M(r => r.SampleFloorMs), M(r => r.Gflop), M(r => r.MeanLength));
+    }
+
+    /// <summary>The cost of exact evaluation on one grid: the number of states, the enumeration (once per run), and one
+    /// evaluation split into the policy's pass over every state and the dynamic programme with the metrics.</summary>
+    private sealed record ExactResult(int States, double EnumerateMs, double PolicyMs, double DpMs);
+
+    /// <summary>Times the enumeration and one exact evaluation of a freshly initialised policy (the cost does not depend on
+    /// the weights), each the median of <paramref name="repeat"/> measurements; null where the grid cannot be enumerated.</summary>
+    private static ExactResult? MeasureExact(HyperGrid env, int batch, long seed, int threads, int repeat)
+    {
+        if (env.CellCount > HyperGrid.MaxEnumeratedStates) return null;
+        var options = new GFlowNetTrainerOptions { Method = TrainingMethod.TrajectoryBalance, Iterations = 1, BatchSize = batch, Seed = seed, EvalEvery = int.MaxValue, Threads = threads };
+        using var trainer = new GFlowNetTrainer(env, options);
+        var space = trainer.StateSpace!;
+        var enumerate = new List<double>();
+        var policy = new List<double>();
+        var dp = new List<double>();
+        for (int i = 0; i < repeat; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            Evaluation.StateSpace.Enumerate(env);
+            enumerate.Add(clock.Elapsed.TotalMilliseconds);
+            clock.Restart();
+            float[] logProbabilities = trainer.ForwardLogProbabilities(space);
+            policy.Add(clock.Elapsed.TotalMilliseconds);
+            clock.Restart();
+            Evaluation.ExactMetrics.Evaluate(space, logProbabilities, trainer.LogZ);
+            dp.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        return new ExactResult(space.Count, MedianOf(enumerate), MedianOf(policy), MedianOf(dp));
+    }
+
+    private static double MedianOf(List<double> values)
+    {
+        var v = values.Order().ToArray();
+        return v.Length % 2 == 1 ? v[v.Length / 2] : 0.5 * (v[v.Length / 2 - 1] + v[v.Length / 2]);
     }
 
     private sealed record Result(double WallMs, double CpuMs, double SampleMs, double UpdateMs, double FloorMs, double SampleFloorMs, double Gflop, double MeanLength);

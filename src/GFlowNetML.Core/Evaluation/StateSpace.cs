@@ -1,4 +1,5 @@
 using GFlowNetML.Environments;
+using GFlowNetML.Sampling;
 
 namespace GFlowNetML.Evaluation;
 
@@ -134,6 +135,42 @@ public sealed class StateSpace
     {
         var copy = state.ToArray();
         return _index.TryGetValue(new StateKey(copy, 0, copy.Length), out int i) ? i : -1;
+    }
+
+    /// <summary>The most states <see cref="ForwardLogProbabilities"/> encodes and evaluates at a time.</summary>
+    public const int ChunkStates = 4096;
+
+    /// <summary>The most feature values one chunk holds (2^24, 64 MiB): wide encodings get fewer states per chunk.</summary>
+    public const int MaxChunkFeatures = 1 << 24;
+
+    /// <summary>The states per chunk for an encoding of <paramref name="encodingWidth"/> values: <see cref="ChunkStates"/>,
+    /// or fewer (at least one) where that many would hold more than <see cref="MaxChunkFeatures"/> values.</summary>
+    public static int ChunkRows(int encodingWidth) => Math.Clamp(MaxChunkFeatures / Math.Max(encodingWidth, 1), 1, ChunkStates);
+
+    /// <summary>
+    /// log π_F(a|s) of a policy for every state (<c>Count · ActionCount</c>, state-major), what
+    /// <see cref="TerminatingDistribution"/> and <see cref="ExactMetrics"/> take. The states are encoded and passed to the
+    /// policy in chunks (<see cref="ChunkRows"/>), so the memory beyond the result is one chunk's features, however large
+    /// the space (a 256×256 grid's features at once would be 128 MiB, a 2^24-cell grid's far beyond any machine). A policy
+    /// that computes each row on its own (as <see cref="Models.PolicyWeights"/> does) gives the same values as one pass.
+    /// </summary>
+    /// <param name="policy">The forward policy, over <see cref="GFlowNetEnvironment.ActionCount"/> actions.</param>
+    public float[] ForwardLogProbabilities(IPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        var env = Environment;
+        int width = env.StateWidth, encoding = env.EncodingWidth, actions = env.ActionCount;
+        int chunk = ChunkRows(encoding);
+        var result = new float[(long)Count * actions];
+        var features = new float[(long)Math.Min(chunk, Count) * encoding];
+        for (int start = 0; start < Count; start += chunk)
+        {
+            int rows = Math.Min(chunk, Count - start);
+            var f = features.AsSpan(0, rows * encoding);
+            env.Encode(States.AsSpan(start * width, rows * width), f);
+            policy.LogProbabilities(f, ForwardMask.AsSpan(start * actions, rows * actions), rows, result.AsSpan(start * actions, rows * actions));
+        }
+        return result;
     }
 
     internal static double LogSumExp(ReadOnlySpan<double> values)

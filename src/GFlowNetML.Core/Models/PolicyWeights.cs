@@ -60,6 +60,9 @@ public sealed class PolicyWeights : IPolicy
 
     /// <summary>log π_F(a|s) for a batch, on the host: the network in double precision, then the masked log-softmax
     /// (disallowed actions get −∞).</summary>
+    /// <remarks>Each layer's sums run over the non-zero inputs only, in increasing index order: a zero input adds only a
+    /// signed zero, so the values are those of the full sums (an exact zero may differ in sign, which compares equal),
+    /// while a K-hot state encoding (2 of 512 inputs set on a 256×256 grid) and the ReLU layers' zeros are skipped.</remarks>
     /// <param name="features">The encoded states, <c>rows · InputWidth</c>.</param>
     /// <param name="masks">The forward masks, <c>rows · ActionCount</c>.</param>
     /// <param name="rows">The number of states.</param>
@@ -73,6 +76,7 @@ public sealed class PolicyWeights : IPolicy
         int widest = _layers.Max(l => Math.Max(l.Inputs, l.Outputs));
         var current = new double[widest];
         var next = new double[widest];
+        var nonZero = new int[widest];
         for (int r = 0; r < rows; r++)
         {
             for (int i = 0; i < InputWidth; i++) current[i] = features[r * InputWidth + i];
@@ -80,11 +84,17 @@ public sealed class PolicyWeights : IPolicy
             {
                 var w = layer.Weights.Span;
                 var b = layer.Bias.Span;
+                int count = 0;
+                for (int i = 0; i < layer.Inputs; i++) if (current[i] != 0) nonZero[count++] = i;
                 for (int o = 0; o < layer.Outputs; o++)
                 {
                     double sum = b[o];
                     var row = w.Slice(o * layer.Inputs, layer.Inputs);
-                    for (int i = 0; i < layer.Inputs; i++) sum += row[i] * current[i];
+                    for (int k = 0; k < count; k++)
+                    {
+                        int i = nonZero[k];
+                        sum += row[i] * current[i];
+                    }
                     next[o] = layer.Activation == LayerActivation.Relu && sum < 0 ? 0 : sum;
                 }
                 (current, next) = (next, current);

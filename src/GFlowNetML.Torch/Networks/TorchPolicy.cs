@@ -147,13 +147,14 @@ internal sealed class TorchPolicy(Mlp network, int actionCount) : IPolicy
         return LogProbabilities(Features(batch), masks).gather(1, actions).squeeze(1);
     }
 
-    /// <summary>log π_F(a|s) for every state of an enumerated space, [Count · ActionCount], without gradients.</summary>
+    /// <summary>log π_F(a|s) for every state of an enumerated space, [Count · ActionCount], without gradients: encoded and
+    /// passed through the network in chunks (<see cref="StateSpace.ChunkRows"/>), so memory stays bounded on large grids.</summary>
     public float[] AllLogProbabilities(StateSpace space)
     {
         var env = space.Environment;
         int width = env.StateWidth, encoding = env.EncodingWidth;
         var result = new float[space.Count * ActionCount];
-        const int chunk = 4096;
+        int chunk = StateSpace.ChunkRows(encoding); // 4096 states, fewer for encodings wider than 4096: memory stays bounded
         using var _ = no_grad();
         var features = new float[Math.Min(chunk, space.Count) * encoding];
         for (int start = 0; start < space.Count; start += chunk)
