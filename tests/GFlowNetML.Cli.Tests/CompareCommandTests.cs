@@ -443,7 +443,7 @@ public sealed class CompareCommandTests
 
         Assert.AreEqual(0, result.ExitCode, result.ToString());
         Assert.AreEqual("", result.StdErr);
-        foreach (var option in new[] { "--env hypergrid|sequence|dag|bitseq", "--ndim", "--height", "--r0", "--tokens 4", "--nodes 5", "--bits 120", "--out DIR", "--methods rl-u,rl-b,rl-g,rl-t,tb,db,subtb,fm",
+        foreach (var option in new[] { "--env hypergrid|sequence|qm9|dag|bitseq", "--ndim", "--height", "--r0", "--tokens 4", "--nodes 5", "--bits 120", "--out DIR", "--methods rl-u,rl-b,rl-g,rl-t,tb,db,subtb,fm",
                      "--seeds 3", "--seed-list", "--iterations 2000", "--batch-size 128", "--eval-every 10", "--threads 1", "--parallel 1",
                      "--hidden-layers", "--critic-width", TrainingMethodNames.AllowedVariants, "gflownet compare --merge DIR1,DIR2,... --out DIR" })
             Assert.Contains(option, result.StdOut);

@@ -11,7 +11,7 @@ namespace GFlowNetML.Cli.Commands;
 internal static class CompareCommand
 {
     public static string Help => $"""
-        gflownet compare --env hypergrid|sequence|dag|bitseq [environment options] --out DIR
+        gflownet compare --env hypergrid|sequence|qm9|dag|bitseq [environment options] --out DIR
                          [--methods {CompareSettings.DefaultMethods}] [--seeds 3 | --seed-list 0,5,7]
                          [--iterations 2000] [--batch-size 128] [--eval-every 10] [--threads 1] [--parallel 1]
                          [--hidden-layers 4] [--hidden-width 256] [--critic-layers 2] [--critic-width 256]

@@ -8,7 +8,7 @@ namespace GFlowNetML.Cli.Commands;
 internal static class TrainCommand
 {
     public static string Help => $"""
-        gflownet train --env hypergrid|sequence|dag|bitseq [environment options] --method rl-u|rl-b|rl-g|rl-t|tb|db|subtb|fm
+        gflownet train --env hypergrid|sequence|qm9|dag|bitseq [environment options] --method rl-u|rl-b|rl-g|rl-t|tb|db|subtb|fm
                        --iterations N --batch-size B --seed S --eval-every K --out DIR [--checkpoint-every K] [--threads T]
                        [--eval-samples 1000] [--top-k 100] [--lr 1e-3] [--lr-logz 0.1] [--lr-critic 5e-3] [--lambda 0.99]
                        [--epsilon-start 0] [--epsilon-end 0] [--epsilon-decay 0.99] [--hidden-layers 4] [--hidden-width 256]

@@ -23,7 +23,7 @@ internal static class TuneCommand
 
     public static string Help => $"""
         gflownet tune --resume DIR [--parallel P]
-        gflownet tune --env hypergrid|sequence|dag|bitseq [environment options] --method rl-u|rl-b|rl-g|rl-t|tb|db|subtb|fm
+        gflownet tune --env hypergrid|sequence|qm9|dag|bitseq [environment options] --method rl-u|rl-b|rl-g|rl-t|tb|db|subtb|fm
                       --tuner cfo|random|grid --trials N [--max-seconds S] --seed S --out DIR
                       [--iterations 200] [--batch-size 64] [--eval-every 50] [--objective auto|tv|logz|topk]
                       [--grid-steps 3] [--exclude Name,Name] [--threads 1] [--round 1] [--parallel CORES]
