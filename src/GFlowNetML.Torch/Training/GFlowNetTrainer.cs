@@ -188,8 +188,9 @@ public sealed class GFlowNetTrainer : IDisposable
     /// <see cref="DivergenceLimit"/>; the exception holds the evaluations so far, and no checkpoint of the diverged state is
     /// written.</exception>
     /// <param name="progress">Called synchronously after every iteration.</param>
-    /// <param name="cancellationToken">Stops training at the next iteration boundary; the result then has
-    /// <see cref="TrainingResult.Completed"/> false.</param>
+    /// <param name="cancellationToken">Stops training between two steps of the current iteration's sampling (that iteration is
+    /// abandoned, its random draws put back) or at the next iteration boundary; the result then has
+    /// <see cref="TrainingResult.Completed"/> false, and the trainer stands at its last whole iteration.</param>
     public TrainingResult Train(IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         using var threads = TorchThreads.Use(_options.Threads);
