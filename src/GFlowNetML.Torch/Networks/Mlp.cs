@@ -43,12 +43,11 @@ internal sealed class Mlp : IDisposable
         if (inputs < 1) throw new ArgumentOutOfRangeException(nameof(inputs), inputs, "An MLP needs at least one input.");
         if (hiddenLayers < 0) throw new ArgumentOutOfRangeException(nameof(hiddenLayers), hiddenLayers, "The number of hidden layers must be at least 0.");
         if (hiddenLayers > 0 && hiddenWidth < 1) throw new ArgumentOutOfRangeException(nameof(hiddenWidth), hiddenWidth, "The hidden width must be at least 1.");
-        if (CountParameters(inputs, hiddenLayers, hiddenWidth, outputs) is var planned and > MaxParameters)
+        long count = CountParameters(inputs, hiddenLayers, hiddenWidth, outputs);
+        if (count > MaxParameters)
             throw new ArgumentOutOfRangeException(nameof(hiddenWidth), hiddenWidth,
-                $"An MLP of {hiddenLayers} hidden layers of width {hiddenWidth} on {inputs} inputs and {outputs} outputs would have {planned:N0} parameters; at most {MaxParameters:N0} are supported.");
+                $"An MLP of {hiddenLayers} hidden layers of width {hiddenWidth} on {inputs} inputs and {outputs} outputs would have {count:N0} parameters; at most {MaxParameters:N0} are supported.");
         Sizes = [inputs, .. Enumerable.Repeat(hiddenWidth, hiddenLayers), outputs];
-        long count = 0;
-        for (int l = 0; l + 1 < Sizes.Length; l++) count += (long)Sizes[l + 1] * (Sizes[l] + 1);
         var values = new float[count];
         long offset = 0;
         for (int l = 0; l + 1 < Sizes.Length; l++)
