@@ -21,7 +21,6 @@ internal static class SamplePlots
     public sealed class Accumulator(GFlowNetEnvironment environment)
     {
         private readonly StateSpace? _space = StateSpace.TryEnumerate(environment);
-        private Dictionary<int, int>? _terminal;
         private long[]? _counts;
         private long _total;
         private readonly List<int> _states = [];
@@ -32,13 +31,8 @@ internal static class SamplePlots
         {
             if (_space is { } space)
             {
-                if (_terminal is null)
-                {
-                    _terminal = new Dictionary<int, int>(space.Terminals.Length);
-                    for (int t = 0; t < space.Terminals.Length; t++) _terminal[space.Terminals[t]] = t;
-                    _counts = new long[space.Terminals.Length];
-                }
-                foreach (var s in batch) _counts![_terminal[space.IndexOf(s.State)]]++;
+                _counts ??= new long[space.Terminals.Length];
+                foreach (var s in batch) _counts[space.TerminalPosition[space.IndexOf(s.State)]]++;
                 _total += batch.Count;
                 return;
             }
