@@ -27,8 +27,7 @@ internal static class FailurePolicy
     /// <summary>The one line (without the <c>gflownet COMMAND: </c> prefix) and the exit code for <paramref name="e"/>.</summary>
     public static (string Line, int ExitCode) Describe(Exception e) => e switch
     {
-        ArgumentException { ParamName: { } name } a
-            => (OneLine(a.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal)), Usage), // the library's parameter name means nothing on a command line
+        ArgumentException { ParamName: not null } a => (OneLine(WithoutParameter(a)), Usage),
         UsageException or ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException
             => (OneLine(e.Message), Usage),
         OperationCanceledException => ("interrupted.", Interrupted),
@@ -39,6 +38,11 @@ internal static class FailurePolicy
         InvalidOperationException or NotSupportedException => (OneLine(e.Message), Runtime), // failures the library explains
         _ => ($"unexpected {e.GetType().Name}: {OneLine(e.Message)} (run with --verbose or {VerboseVariable}=1 for the stack trace)", Runtime),
     };
+
+    /// <summary>An ArgumentException's message without the <c> (Parameter 'name')</c> that .NET appends: the library's
+    /// parameter name means nothing on a command line.</summary>
+    public static string WithoutParameter(ArgumentException e)
+        => e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
 
     /// <summary>Writes <paramref name="e"/> as the policy says and returns its exit code.</summary>
     public static int Report(string command, Exception e, bool verbose)

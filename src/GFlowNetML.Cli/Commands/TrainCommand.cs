@@ -144,7 +144,7 @@ internal static class TrainCommand
         try { action(); }
         catch (ArgumentOutOfRangeException e)
         {
-            throw new UsageException(TrainSettings.InCliTerms(e.Message.Split('\n')[0].Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal)));
+            throw new UsageException(TrainSettings.InCliTerms(FailurePolicy.WithoutParameter(e).Split('\n')[0]));
         }
     }
 
