@@ -234,13 +234,12 @@ public sealed class SamplerSession : IDisposable
                     noise[((long)t * rows + i) * actions + a] = SampleNoise.Uniform(random);
         });
         cancellationToken.ThrowIfCancellationRequested();
-        EnterNative();
-        try { ReadTrajectories(start, rows, noise, states, logProbabilities, lengths, cancellationToken); }
-        finally { ExitNative(); }
+        RunTrajectories(start, rows, noise, states, logProbabilities, lengths, cancellationToken);
     }
 
-    /// <summary>The whole-trajectory graph's one call on given uniforms (for tests of its cancellation).</summary>
-    internal void ReadTrajectoriesForTests(int start, int rows, float[] noise, Span<int> states, Span<double> logProbabilities, Span<int> lengths,
+    /// <summary>The whole-trajectory graph's one call on given uniforms, counted as a native call in progress (see
+    /// <see cref="Dispose"/>).</summary>
+    internal void RunTrajectories(int start, int rows, float[] noise, Span<int> states, Span<double> logProbabilities, Span<int> lengths,
         CancellationToken cancellationToken)
     {
         EnterNative();

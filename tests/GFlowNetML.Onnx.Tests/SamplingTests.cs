@@ -205,10 +205,10 @@ public sealed class SamplingTests
         // The one ONNX Runtime call itself, with the token already cancelled: the registration sets RunOptions.Terminate at
         // once, ONNX Runtime refuses to run, and that surfaces as OperationCanceledException (not an OnnxRuntimeException).
         Assert.ThrowsExactly<OperationCanceledException>(() =>
-            session.ReadTrajectoriesForTests(0, rows, noise, new int[rows * session.Environment.StateWidth], new double[rows], new int[rows], cancelled.Token));
+            session.RunTrajectories(0, rows, noise, new int[rows * session.Environment.StateWidth], new double[rows], new int[rows], cancelled.Token));
         // Without cancellation the same call samples.
         var states = new int[rows * session.Environment.StateWidth];
-        session.ReadTrajectoriesForTests(0, rows, noise, states, new double[rows], new int[rows], CancellationToken.None);
+        session.RunTrajectories(0, rows, noise, states, new double[rows], new int[rows], CancellationToken.None);
         Assert.IsTrue(states.Any(v => v != 0), "the uniforms 0.5 still move the walkers");
         // And from the public API: a cancelled token stops a whole-trajectory draw.
         Assert.ThrowsExactly<OperationCanceledException>(() => session.Sample(1000, 1, SamplingMode.WholeTrajectory, null, cancelled.Token));
