@@ -261,10 +261,11 @@ public sealed class GFlowNetTrainer : IDisposable
 
         static string? Beyond(Mlp network)
         {
+            // Two reductions over the weights, no copy of them (this runs after every iteration); NaN propagates through both.
             using var _ = no_grad();
-            using var magnitudes = network.Flat.abs();
-            using var largest = magnitudes.max();
-            float value = largest.item<float>();
+            using var largest = network.Flat.max();
+            using var smallest = network.Flat.min();
+            float value = Math.Max(Math.Abs(largest.item<float>()), Math.Abs(smallest.item<float>()));
             if (float.IsNaN(value)) return "became NaN";
             return value > DivergenceLimit ? FormattableString.Invariant($"grew to {value:G3}") : null;
         }
