@@ -18,7 +18,7 @@ public sealed class SamplingGraphTests
     /// <summary>Draws n vector samples from a batched graph: the states, log-rewards and log-probabilities.</summary>
     private static (int[][] States, double[] LogRewards, float[] LogProbabilities) DrawVectors(SamplingStep step, PolicyWeights policy, int n)
     {
-        var (outputs, owner) = Run(SamplingGraph.Build(step, policy, fitSeed: 7, "N", Columns, []), Seeds(n));
+        var (outputs, owner) = Run(RowSamplerGraph.For(step).Build(policy, Columns, batched: true), Seeds(n));
         using (owner)
         {
             int width = step.SampleWidth;
@@ -61,7 +61,7 @@ public sealed class SamplingGraphTests
             var reward = new SyntheticBindingLandscape(tokens: 2, length: 3, motifs: 1, seed: 2).ToTable();
             var env = new SequenceEnvironment(reward, model);
             var policy = RandomPolicy(env, 3);
-            var bytes = SamplingGraph.Build(SamplingStep.For(env), policy, fitSeed: 11, "N", Columns, []);
+            var bytes = RowSamplerGraph.For(SamplingStep.For(env)).Build(policy, Columns, batched: true);
             const int n = 20000;
             var (outputs, owner) = Run(bytes, Seeds(n));
             using (owner)

@@ -5,7 +5,7 @@ using GFlowNetML.Onnx.Proto;
 namespace GFlowNetML.Onnx.RowSampling;
 
 /// <summary>
-/// What <see cref="SamplingGraph"/> needs of an environment: its initial states, features, forward masks and step as ONNX
+/// What <see cref="RowSamplerGraph"/> needs of an environment: its initial states, features, forward masks and step as ONNX
 /// operations (an <see cref="OnnxStepGraph"/>), the sampled object as an output column, and the log-reward of a terminal
 /// state. The built-in environments use their own step graphs with the log-reward computed in the graph
 /// (<see cref="LogRewardGraph"/>); any other environment whose states can be enumerated is run by table lookups over
