@@ -2,7 +2,7 @@ using GFlowNetML.Environments;
 using GFlowNetML.Models;
 using GFlowNetML.Onnx.Graphs;
 using GFlowNetML.Onnx.Proto;
-using GFlowNetML.Onnx.RowSampling;
+using GFlowNetML.Onnx.Forms;
 
 namespace GFlowNetML.Onnx;
 
@@ -27,17 +27,17 @@ public sealed class RowSamplerGraph
     /// <summary>The opset (20: StringConcat).</summary>
     private const int Opset = 20;
 
-    private readonly SamplingStep _step;
+    private readonly OnnxForm _step;
 
-    private RowSamplerGraph(SamplingStep step) => _step = step;
+    private RowSamplerGraph(OnnxForm step) => _step = step;
 
     /// <summary>The row sampler of <paramref name="environment"/>.</summary>
     /// <exception cref="NotSupportedException">The environment has no step graph with an in-graph reward and cannot be
     /// enumerated into tables of at most 2^23 entries (the message says which limit).</exception>
-    public static RowSamplerGraph For(GFlowNetEnvironment environment) => new(SamplingStep.For(environment));
+    public static RowSamplerGraph For(GFlowNetEnvironment environment) => new(OnnxForms.ForRowSampler(environment));
 
-    /// <summary>The row sampler on a given step (tests pick the enumerated fallback for a built-in environment).</summary>
-    internal static RowSamplerGraph For(SamplingStep step) => new(step);
+    /// <summary>The row sampler on a given form (tests pick the enumerated fallback for a built-in environment).</summary>
+    internal static RowSamplerGraph For(OnnxForm form) => new(form);
 
     /// <summary>The environment.</summary>
     public GFlowNetEnvironment Environment => _step.Environment;
@@ -62,7 +62,7 @@ public sealed class RowSamplerGraph
         object batch = batched ? "N" : 1L;
         var g = new OnnxGraph("gflownetml_sampler");
         g.Input(columns.Seed, OnnxType.Int64, batch, 1L);
-        var loop = TrajectoryGraph.Add(g, _step.StepGraph, policy, columns.Seed, env.MaxTrajectoryLength);
+        var loop = TrajectoryGraph.Add(g, _step, policy, columns.Seed, env.MaxTrajectoryLength);
         string sample = _step.Sample(g, loop.States);
         // ML.NET's row-by-row form: a flat [W] vector (Vector<Single, W>) instead of [1, W].
         if (!batched && !_step.SampleIsText) sample = g.Node("Reshape", [sample, g.Constant("flat", [-1L], 1)]);
@@ -70,7 +70,7 @@ public sealed class RowSamplerGraph
         g.Node("Identity", [_step.LogReward(g, loop.States)], columns.LogReward);
         g.Node("Identity", [loop.LogProbability], columns.LogProbability);
         DeclareOutputs(g, columns, batch, _step.SampleIsText ? 0 : _step.SampleWidth);
-        return OnnxModelFile.Write(g, [.. metadata ?? [], new("gflownetml.step_graph", _step.StepGraph.Name)],
+        return OnnxModelFile.Write(g, [.. metadata ?? [], new("gflownetml.step_graph", _step.Name)],
             $"GFlowNetML sampler for {env.Description}: int64 seed per row → one sampled object, its log-reward and its log-probability.", Opset);
     }
 

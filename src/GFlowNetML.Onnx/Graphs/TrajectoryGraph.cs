@@ -1,4 +1,5 @@
 using GFlowNetML.Models;
+using GFlowNetML.Onnx.Forms;
 using GFlowNetML.Onnx.Proto;
 
 namespace GFlowNetML.Onnx.Graphs;
@@ -23,7 +24,7 @@ internal static class TrajectoryGraph
 
     /// <summary>Adds the sampler to <paramref name="g"/> for the row seeds <paramref name="seeds"/> (int64, any shape with
     /// N elements); the policy's weights become initializers of <paramref name="g"/>.</summary>
-    public static Outputs Add(OnnxGraph g, OnnxStepGraph step, PolicyWeights policy, string seeds, int steps)
+    public static Outputs Add(OnnxGraph g, OnnxForm step, PolicyWeights policy, string seeds, int steps)
     {
         int actions = policy.ActionCount;
         PolicyGraph.AddWeights(g, policy);
@@ -83,7 +84,7 @@ internal static class TrajectoryGraph
 
     /// <summary>The session form: input <see cref="Seed"/> int64 [batch, 1], outputs <see cref="TerminalStates"/>,
     /// <see cref="LogProbability"/>, <see cref="Length"/> and <see cref="Finished"/>.</summary>
-    public static OnnxGraph Build(OnnxStepGraph step, PolicyWeights policy, int stateWidth, int steps)
+    public static OnnxGraph Build(OnnxForm step, PolicyWeights policy, int stateWidth, int steps)
     {
         var g = new OnnxGraph("gflownetml_trajectories");
         g.Input(Seed, OnnxType.Int64, "batch", 1L);
