@@ -23,16 +23,8 @@ internal sealed class HyperGridForm(HyperGrid grid) : OnnxForm(grid)
         return g.Node("ConstantOfShape", [shape], null, OnnxAttribute.Scalar("value", OnnxType.Int64, BitConverter.GetBytes(0L)));
     }
 
-    public override string Encode(OnnxGraph g, string states)
-    {
-        // Feature j = k·H + v is set iff x_k = v: gather x_k for every column, compare with v.
-        var block = new long[_d * _h];
-        var offset = new long[_d * _h];
-        for (int j = 0; j < block.Length; j++) { block[j] = j / _h; offset[j] = j % _h; }
-        string gathered = g.Node("Gather", [states, g.Constant("khot_block", block, block.Length)], null, OnnxAttribute.Int("axis", 1));
-        string hot = g.Node("Equal", [gathered, g.Constant("khot_value", offset, offset.Length)]);
-        return g.Node("Cast", [hot], null, OnnxAttribute.Int("to", (long)OnnxType.Float));
-    }
+    /// <summary>Feature k·H + v is set iff x_k = v.</summary>
+    public override string Encode(OnnxGraph g, string states) => KHot(g, states, _d, _h);
 
     public override string ForwardMask(OnnxGraph g, string states)
     {

@@ -52,6 +52,18 @@ internal abstract class OnnxForm(GFlowNetEnvironment environment)
     /// <summary>The width of a vector sample (0 for a text sample).</summary>
     public int SampleWidth => SampleIsText ? 0 : Environment.StateWidth;
 
+    /// <summary>K-hot features float [N, blocks·values] of states [N, blocks]: feature b·values + v is 1 iff state column b is
+    /// v (gather column b for every feature, compare with v).</summary>
+    protected static string KHot(OnnxGraph g, string states, int blocks, int values)
+    {
+        var block = new long[blocks * values];
+        var value = new long[blocks * values];
+        for (int f = 0; f < block.Length; f++) { block[f] = f / values; value[f] = f % values; }
+        string gathered = g.Node("Gather", [states, g.Constant("khot_block", block, block.Length)], null, OnnxAttribute.Int("axis", 1));
+        string hot = g.Node("Equal", [gathered, g.Constant("khot_value", value, value.Length)]);
+        return g.Node("Cast", [hot], null, OnnxAttribute.Int("to", (long)OnnxType.Float));
+    }
+
     /// <summary>The sampled object for the output column: text [N], or by default the state vector as float [N, StateWidth].</summary>
     public virtual string Sample(OnnxGraph g, string states) => g.Node("Cast", [states], null, OnnxAttribute.Int("to", (long)OnnxType.Float));
 }

@@ -51,16 +51,8 @@ internal class SequenceForm : OnnxForm
         return g.Node("ConstantOfShape", [shape], null, OnnxAttribute.Scalar("value", OnnxType.Int64, BitConverter.GetBytes(-1L)));
     }
 
-    public override string Encode(OnnxGraph g, string states)
-    {
-        // Feature p·K + t is set iff x_p = t.
-        var position = new long[_l * _k];
-        var token = new long[_l * _k];
-        for (int f = 0; f < position.Length; f++) { position[f] = f / _k; token[f] = f % _k; }
-        string gathered = g.Node("Gather", [states, g.Constant("khot_position", position, position.Length)], null, OnnxAttribute.Int("axis", 1));
-        string hot = g.Node("Equal", [gathered, g.Constant("khot_token", token, token.Length)]);
-        return g.Node("Cast", [hot], null, OnnxAttribute.Int("to", (long)OnnxType.Float));
-    }
+    /// <summary>Feature p·K + t is set iff x_p = t (a blank, −1, matches no token).</summary>
+    public override string Encode(OnnxGraph g, string states) => KHot(g, states, _l, _k);
 
     public override string ForwardMask(OnnxGraph g, string states)
     {
