@@ -14,11 +14,13 @@ internal static class HostDrivenSampler
     {
         var env = session.Environment;
         int width = env.StateWidth, actions = env.ActionCount, encoding = env.EncodingWidth, exit = env.ExitAction;
-        var randoms = new Sampling.GFlowNetRandom[rows];
+        var randoms = new TrajectoryRandom[rows];
+        var multipliers = TrajectoryRandom.Multipliers(actions);
+        var uniforms = new float[actions];
         var running = new int[rows];
         for (int i = 0; i < rows; i++)
         {
-            randoms[i] = SampleNoise.Stream(seed, start + i);
+            randoms[i] = new TrajectoryRandom(Sampling.GFlowNetRandom.Derive(seed, start + i, Sampling.SeedDomain.SampleRow));
             running[i] = i;
             env.WriteInitialState(states.Slice(i * width, width));
             logProbabilities[i] = 0;
@@ -44,9 +46,10 @@ internal static class HostDrivenSampler
             {
                 int i = running[j], best = -1;
                 float bestScore = float.NegativeInfinity;
+                randoms[i].NextStep(multipliers, uniforms);
                 for (int a = 0; a < actions; a++)
                 {
-                    float g = SampleNoise.Gumbel(SampleNoise.Uniform(randoms[i]));
+                    float g = TrajectoryRandom.Gumbel(uniforms[a]);
                     if (!masks[j * actions + a]) continue;
                     float score = logp[j * actions + a] + g;
                     if (best < 0 || score > bestScore) { best = a; bestScore = score; }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using GFlowNetML.Environments;
 using GFlowNetML.Models;
+using GFlowNetML.Onnx.Forms;
 using GFlowNetML.Onnx.Graphs;
 using GFlowNetML.Onnx.Proto;
 using Google.Protobuf;
@@ -153,10 +154,10 @@ public sealed class SamplerModel
             new(Keys.EncodingWidth, Invariant(environment.EncodingWidth)),
             new(Keys.ActionCount, Invariant(environment.ActionCount)),
             new(Keys.MaxTrajectoryLength, Invariant(environment.MaxTrajectoryLength)),
-            new(Keys.Encoding, DescribeEncoding(environment)),
-            new(Keys.Actions, DescribeActions(environment)),
+            new(Keys.Encoding, OnnxForms.EncodingText(environment)),
+            new(Keys.Actions, OnnxForms.ActionText(environment)),
             new(Keys.Policy, PolicyJson(policy)),
-            new(Keys.StepGraph, OnnxStepGraph.For(environment)?.Name ?? ""),
+            new(Keys.StepGraph, OnnxForms.For(environment)?.Name ?? ""),
         };
         if (training is not null) metadata.Add(new(Keys.Training, TrainingJson(training)));
         metadata.Add(new(Keys.GraphHash, Convert.ToHexStringLower(SHA256.HashData(graphBytes))));
@@ -239,7 +240,7 @@ public sealed class SamplerModel
     /// environment has no ONNX step graph.</summary>
     internal byte[]? TrajectoryModel(GFlowNetEnvironment environment)
     {
-        var step = OnnxStepGraph.For(environment);
+        var step = OnnxForms.For(environment);
         if (step is null) return null;
         var graph = TrajectoryGraph.Build(step, Policy, environment.StateWidth, environment.MaxTrajectoryLength);
         return OnnxModelFile.Write(graph, [new(Keys.StepGraph, step.Name)], $"GFlowNetML whole-trajectory sampler for {environment.Description}.");
@@ -289,28 +290,6 @@ public sealed class SamplerModel
         return new TrainingSummary(Required(node, "method").GetValue<string>(), Required(node, "seed").GetValue<long>(), Required(node, "iterations").GetValue<long>(),
             Required(node, "trajectories").GetValue<long>(), final);
     }
-
-    private static string DescribeEncoding(GFlowNetEnvironment env) => env switch
-    {
-        HyperGrid g => $"k-hot: {g.Dimensions} blocks of {g.Height} (feature d·{g.Height} + x_d is 1)",
-        SequenceEnvironment q => $"k-hot: {q.Length} positions × {q.Tokens} tokens (feature i·{q.Tokens} + token is 1; blank positions are all zero)",
-        DagEnvironment d => $"adjacency: {d.Nodes}×{d.Nodes} (feature i·{d.Nodes} + j is 1 for the edge i→j)",
-        BitSequence b => $"one-hot words: {b.Words} words × {1 << b.WordSize} values (feature w·{1 << b.WordSize} + value is 1; blank words are all zero)",
-        _ => $"{env.Name}'s own encoding ({env.EncodingWidth} floats per state; GFlowNetEnvironment.Encode)",
-    };
-
-    private static string DescribeActions(GFlowNetEnvironment env) => env switch
-    {
-        HyperGrid g => $"0..{g.Dimensions - 1}: +1 on that dimension; {g.Dimensions}: exit",
-        SequenceEnvironment { ActionModel: SequenceActionModel.WriteAnyBlank } q
-            => $"a in 0..{q.Tokens * q.Length - 1}: write token a / {q.Length} at blank position a mod {q.Length}; {q.ActionCount - 1}: exit (full sequences only)",
-        SequenceEnvironment { ActionModel: SequenceActionModel.Append } q
-            => $"0..{q.Tokens - 1}: append that token; {q.Tokens}: exit (full sequences only)",
-        SequenceEnvironment q => $"0..{q.Tokens - 1}: append that token; {q.Tokens}..{2 * q.Tokens - 1}: prepend token a − {q.Tokens}; {2 * q.Tokens}: exit (full sequences only)",
-        DagEnvironment d => $"a in 0..{d.Nodes * d.Nodes - 1}: add the edge (a / {d.Nodes}) → (a mod {d.Nodes}); {d.Nodes * d.Nodes}: exit",
-        BitSequence b => $"0..{(1 << b.WordSize) - 1}: append that {b.WordSize}-bit word; {1 << b.WordSize}: exit (full strings only)",
-        _ => $"0..{env.ActionCount - 2}: {env.Name}'s actions; {env.ActionCount - 1}: exit",
-    };
 
     private static JsonNode Required(JsonObject node, string key)
         => node[key] ?? throw new JsonException($"'{key}' is missing");

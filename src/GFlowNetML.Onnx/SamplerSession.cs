@@ -1,5 +1,6 @@
 using GFlowNetML.Environments;
 using GFlowNetML.Onnx.Graphs;
+using GFlowNetML.Sampling;
 using Microsoft.ML.OnnxRuntime;
 
 namespace GFlowNetML.Onnx;
@@ -14,8 +15,9 @@ namespace GFlowNetML.Onnx;
 /// </summary>
 /// <remarks>Thread-safe: the sessions are only read (ONNX Runtime's <c>Run</c> is thread-safe) and every call
 /// allocates its own buffers. The samples depend on the seed and their index only, not on the batch size or the
-/// mode (both modes read the same uniforms; the modes can differ only where two actions' Gumbel scores tie to
-/// within float rounding).</remarks>
+/// mode (both modes read the same uniforms, <see cref="TrajectoryRandom"/>; the modes can differ only where two actions'
+/// Gumbel scores tie to within float rounding). Sample i of seed S is the object an ML.NET row with seed
+/// <see cref="GFlowNetRandom.Derive"/>(S, i, <see cref="SeedDomain.SampleRow"/>) gets from the fitted transformer.</remarks>
 public sealed class SamplerSession : IDisposable
 {
     private readonly InferenceSession _policy;
@@ -108,9 +110,6 @@ public sealed class SamplerSession : IDisposable
         => mode != SamplingMode.Auto ? mode
             : _trajectories is not null && Device == SamplerDevice.Cuda ? SamplingMode.WholeTrajectory : SamplingMode.HostLoop;
 
-    /// <summary>The most uniforms one whole-trajectory call takes (2^25 floats, 128 MiB).</summary>
-    internal const long MaxNoiseValues = 1L << 25;
-
     /// <summary>The most samples <see cref="Sample"/> returns in one list (10⁸); <see cref="SampleBatches"/> streams any
     /// count in memory bounded by one batch.</summary>
     public const int MaxListedSamples = 100_000_000;
@@ -152,13 +151,7 @@ public sealed class SamplerSession : IDisposable
         if (!Enum.IsDefined(mode)) throw new ArgumentOutOfRangeException(nameof(mode), mode, "mode must be Auto, WholeTrajectory or HostLoop.");
         if (mode == SamplingMode.WholeTrajectory && _trajectories is null)
             throw new ArgumentException($"{Environment.Name} has no ONNX step graph, so whole-trajectory sampling is not available; use HostLoop or Auto.", nameof(mode));
-        bool whole = Resolve(mode) == SamplingMode.WholeTrajectory;
-        // The whole-trajectory graph takes all its uniforms up front ([steps, rows, actions] floats): keep that under
-        // MaxNoiseValues by drawing smaller batches (samples do not depend on the batch size).
-        int batchSize = whole
-            ? (int)Math.Clamp(MaxNoiseValues / ((long)Environment.MaxTrajectoryLength * Environment.ActionCount), 1, _options.BatchSize)
-            : _options.BatchSize;
-        return Batches(count, seed, whole, batchSize, cancellationToken);
+        return Batches(count, seed, Resolve(mode) == SamplingMode.WholeTrajectory, _options.BatchSize, cancellationToken);
     }
 
     private IEnumerable<IReadOnlyList<GFlowNetSample>> Batches(int count, long seed, bool whole, int batchSize, CancellationToken cancellationToken)
@@ -176,11 +169,12 @@ public sealed class SamplerSession : IDisposable
             else HostDrivenSampler.Sample(this, start, rows, seed, states, logProbabilities, lengths, cancellationToken);
             var logRewards = new double[rows];
             Environment.LogReward(states, logRewards);
+            var names = (Environment as SequenceEnvironment)?.Reward;
             var samples = new GFlowNetSample[rows];
             for (int i = 0; i < rows; i++)
             {
                 var x = states.AsSpan(i * width, width);
-                samples[i] = new GFlowNetSample(x.ToArray(), Environment.Format(x), logProbabilities[i], logRewards[i], lengths[i]);
+                samples[i] = new GFlowNetSample(x.ToArray(), Environment.Format(x), logProbabilities[i], logRewards[i], lengths[i]) { Blocks = names?.FormatNames(x) };
             }
             yield return samples;
         }
@@ -224,41 +218,33 @@ public sealed class SamplerSession : IDisposable
     private void SampleWhole(int start, int rows, long seed, Span<int> states, Span<double> logProbabilities, Span<int> lengths,
         CancellationToken cancellationToken = default)
     {
-        int steps = Environment.MaxTrajectoryLength, actions = Environment.ActionCount;
-        var noise = new float[steps * rows * actions];
-        Parallel.For(0, rows, new ParallelOptions { MaxDegreeOfParallelism = rows >= 256 ? -1 : 1 }, i =>
-        {
-            var random = SampleNoise.Stream(seed, start + i);
-            for (int t = 0; t < steps; t++)
-                for (int a = 0; a < actions; a++)
-                    noise[((long)t * rows + i) * actions + a] = SampleNoise.Uniform(random);
-        });
-        cancellationToken.ThrowIfCancellationRequested();
-        RunTrajectories(start, rows, noise, states, logProbabilities, lengths, cancellationToken);
+        var seeds = new long[rows];
+        for (int i = 0; i < rows; i++) seeds[i] = GFlowNetRandom.Derive(seed, start + i, SeedDomain.SampleRow);
+        RunTrajectories(start, rows, seeds, states, logProbabilities, lengths, cancellationToken);
     }
 
-    /// <summary>The whole-trajectory graph's one call on given uniforms, counted as a native call in progress (see
+    /// <summary>The whole-trajectory graph's one call on given row seeds, counted as a native call in progress (see
     /// <see cref="Dispose"/>).</summary>
-    internal void RunTrajectories(int start, int rows, float[] noise, Span<int> states, Span<double> logProbabilities, Span<int> lengths,
+    internal void RunTrajectories(int start, int rows, long[] seeds, Span<int> states, Span<double> logProbabilities, Span<int> lengths,
         CancellationToken cancellationToken)
     {
         EnterNative();
-        try { ReadTrajectories(start, rows, noise, states, logProbabilities, lengths, cancellationToken); }
+        try { ReadTrajectories(start, rows, seeds, states, logProbabilities, lengths, cancellationToken); }
         finally { ExitNative(); }
     }
 
-    private void ReadTrajectories(int start, int rows, float[] noise, Span<int> states, Span<double> logProbabilities, Span<int> lengths,
+    private void ReadTrajectories(int start, int rows, long[] seeds, Span<int> states, Span<double> logProbabilities, Span<int> lengths,
         CancellationToken cancellationToken)
     {
-        int steps = Environment.MaxTrajectoryLength, actions = Environment.ActionCount, width = Environment.StateWidth;
-        using var noiseValue = OrtValue.CreateTensorValueFromMemory(noise, [steps, rows, actions]);
+        int steps = Environment.MaxTrajectoryLength, width = Environment.StateWidth;
+        using var seedValue = OrtValue.CreateTensorValueFromMemory(seeds, [rows, 1]);
         using var runOptions = new RunOptions();
         // Cancellation inside the one long call: ONNX Runtime checks the terminate flag between nodes and fails the run.
         using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
         IDisposableReadOnlyCollection<OrtValue> outputs;
         try
         {
-            outputs = _trajectories!.Run(runOptions, [TrajectoryGraph.Noise], [noiseValue],
+            outputs = _trajectories!.Run(runOptions, [TrajectoryGraph.Seed], [seedValue],
                 [TrajectoryGraph.TerminalStates, TrajectoryGraph.LogProbability, TrajectoryGraph.Length, TrajectoryGraph.Finished]);
         }
         catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)

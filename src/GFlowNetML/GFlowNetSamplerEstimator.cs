@@ -91,10 +91,10 @@ public sealed class GFlowNetSamplerEstimator : IEstimator<GFlowNetSamplerTransfo
         }
         var exported = PolicyExport.FromTrainer(trainer, result.Final);
         var columns = Columns();
-        byte[] graph = sampler.Build(exported.Policy, seed, columns, batched: false, [new("gflownetml.environment.description", env.Description)]);
+        byte[] graph = sampler.Build(exported.Policy, columns, batched: false, [new("gflownetml.environment.description", env.Description)]);
         var chain = Chain(graph).Fit(input);
         channel.Info(MessageSensitivity.None, $"Trained in {result.Final.Seconds:F1} s; the sampler graph is {graph.Length / 1024} KiB.");
-        return new GFlowNetSamplerTransformer(chain, sampler, exported.Policy, exported.Training, result, trainer.LogZ, seed, columns,
+        return new GFlowNetSamplerTransformer(chain, env, exported.Policy, exported.Training, result, trainer.LogZ, seed,
             _mlContext.GpuDeviceId, _mlContext.FallbackToCpu);
     }
 

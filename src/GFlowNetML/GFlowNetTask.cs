@@ -33,7 +33,7 @@ public abstract class GFlowNetTask
     /// <summary>The paper's QM9 task: the shipped oracle table of 161,051 sequences of 5 building blocks
     /// (<see cref="SequenceRewardTable.LoadQm9"/>) with its settings (<see cref="SequenceTableOptions.Qm9"/>: α = 5,
     /// R_min = 1e-3, max R = 10, 805 modes); log Z* = 9.6241168816014. Drawn sequences carry their blocks' SMILES
-    /// (<see cref="GFlowNetDraw.Blocks"/>).</summary>
+    /// (<see cref="GFlowNetML.Onnx.GFlowNetSample.Blocks"/>).</summary>
     /// <param name="actionModel">How sequences are built: write any blank (default, the paper's), append, or prepend or append.</param>
     /// <param name="options">The transform and modes; <c>null</c> for the paper's (<see cref="SequenceTableOptions.Qm9"/>).</param>
     public static GFlowNetTask Qm9(SequenceActionModel actionModel = SequenceActionModel.WriteAnyBlank, SequenceTableOptions? options = null)

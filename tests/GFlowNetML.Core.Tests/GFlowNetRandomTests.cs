@@ -112,4 +112,29 @@ public sealed class GFlowNetRandomTests
         random.SetState(new ulong[] { 0, 0, 0, 1 });   // any non-zero state is valid
         Assert.AreNotEqual(0UL, random.GetState().Aggregate((x, y) => x | y));
     }
+
+    [TestMethod]
+    public void DeriveKeepsEachDomainsFormula_AndRefusesAnUnknownDomain()
+    {
+        // The formulas that stood in the trainer, the transformer and the experiment before they were gathered here: pinned
+        // training results depend on them bit for bit.
+        Assert.AreEqual(unchecked(7 * 0x5DEECE66DL + (long)0x9E3779B97F4A7C15UL * 4), GFlowNetRandom.Derive(7, 3, SeedDomain.Evaluation));
+        Assert.AreEqual((long)(GFlowNetRandom.Mix(unchecked(4UL * 0x9E3779B97F4A7C15UL + 9UL * 0xD1B54A32D192ED03UL + 0x632BE59BD9B4E019UL)) >> 2),
+            GFlowNetRandom.Derive(4, 9, SeedDomain.SampleRow));
+        Assert.AreEqual((long)(GFlowNetRandom.Mix(unchecked(5UL * 0x9E3779B97F4A7C15UL + 2)) & 0x7FFFFFFF), GFlowNetRandom.Derive(5, 2, SeedDomain.TuningTrial));
+        Assert.AreEqual((long)(GFlowNetRandom.Mix(unchecked(5UL + 0x9E3779B97F4A7C15UL)) & 0x7FFFFFFFFFFFUL), GFlowNetRandom.Derive(5, 0, SeedDomain.TuningTraining));
+        // The ranges each domain promises, over many inputs.
+        for (long i = 0; i < 1000; i++)
+        {
+            long seed = i * 7919 - 3000;
+            Assert.IsTrue(GFlowNetRandom.Derive(seed, i, SeedDomain.SampleRow) is >= 0 and < 1L << 62);
+            Assert.IsTrue(GFlowNetRandom.Derive(seed, i, SeedDomain.TuningTrial) is >= 0 and <= int.MaxValue);
+            Assert.IsTrue(GFlowNetRandom.Derive(seed, i, SeedDomain.GraphConstant) is >= 0 and < 1L << 29);
+        }
+        // Different indices and domains give different seeds.
+        Assert.AreEqual(1000, Enumerable.Range(0, 1000).Select(i => GFlowNetRandom.Derive(1, i, SeedDomain.SampleRow)).Distinct().Count());
+        Assert.AreNotEqual(GFlowNetRandom.Derive(1, 1, SeedDomain.SampleRow), GFlowNetRandom.Derive(1, 1, SeedDomain.TuningTrial));
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => GFlowNetRandom.Derive(1, 1, (SeedDomain)99));
+        StringAssert.StartsWith(e.Message, "domain must be SampleRow, Evaluation, TuningTrial, TuningTraining or GraphConstant.");
+    }
 }

@@ -2,7 +2,7 @@ using GFlowNetML.Environments;
 using GFlowNetML.Evaluation;
 using GFlowNetML.Models;
 using GFlowNetML.Rewards;
-using GFlowNetML.Onnx.RowSampling;
+using GFlowNetML.Onnx.Forms;
 using GFlowNetML.Tests;
 using static GFlowNetML.Tests.SamplingChecks;
 
@@ -16,9 +16,9 @@ public sealed class SamplingGraphTests
     private static long[] Seeds(int n) => Enumerable.Range(0, n).Select(i => (long)i * 7919 - 5000).ToArray();
 
     /// <summary>Draws n vector samples from a batched graph: the states, log-rewards and log-probabilities.</summary>
-    private static (int[][] States, double[] LogRewards, float[] LogProbabilities) DrawVectors(SamplingStep step, PolicyWeights policy, int n)
+    private static (int[][] States, double[] LogRewards, float[] LogProbabilities) DrawVectors(OnnxForm step, PolicyWeights policy, int n)
     {
-        var (outputs, owner) = Run(SamplingGraph.Build(step, policy, fitSeed: 7, "N", Columns, []), Seeds(n));
+        var (outputs, owner) = Run(RowSamplerGraph.For(step).Build(policy, Columns, batched: true), Seeds(n));
         using (owner)
         {
             int width = step.SampleWidth;
@@ -33,8 +33,8 @@ public sealed class SamplingGraphTests
     {
         var env = new HyperGrid(2, 4);
         var policy = RandomPolicy(env, 1);
-        var step = SamplingStep.For(env);
-        Assert.IsInstanceOfType<TensorSamplingStep>(step);
+        var step = OnnxForms.ForRowSampler(env);
+        Assert.IsNotInstanceOfType<EnumeratedForm>(step, "the hyper-grid's own form");
         var (states, logRewards, _) = DrawVectors(step, policy, 20000);
         var space = StateSpace.Enumerate(env);
         AssertFollows(space, Exact(space, policy), states, logRewards, "hypergrid");
@@ -45,9 +45,9 @@ public sealed class SamplingGraphTests
     {
         var env = new HyperGrid(2, 4);
         var policy = RandomPolicy(env, 2);
-        var step = EnumeratedSamplingStep.TryCreate(env, out string reason);
+        var step = EnumeratedForm.TryCreate(env, out string reason);
         Assert.IsNotNull(step, reason);
-        Assert.AreEqual("enumerated-v1", step.StepGraph.Name);
+        Assert.AreEqual("enumerated-v1", step.Name);
         var (states, logRewards, _) = DrawVectors(step, policy, 20000);
         var space = StateSpace.Enumerate(env);
         AssertFollows(space, Exact(space, policy), states, logRewards, "enumerated hypergrid");
@@ -61,7 +61,7 @@ public sealed class SamplingGraphTests
             var reward = new SyntheticBindingLandscape(tokens: 2, length: 3, motifs: 1, seed: 2).ToTable();
             var env = new SequenceEnvironment(reward, model);
             var policy = RandomPolicy(env, 3);
-            var bytes = SamplingGraph.Build(SamplingStep.For(env), policy, fitSeed: 11, "N", Columns, []);
+            var bytes = RowSamplerGraph.For(env).Build(policy, Columns, batched: true);
             const int n = 20000;
             var (outputs, owner) = Run(bytes, Seeds(n));
             using (owner)
@@ -87,7 +87,7 @@ public sealed class SamplingGraphTests
     {
         var env = DagEnvironment.FromLinearGaussian(nodes: 7, expectedEdges: 7, samples: 60, seed: 4);
         Assert.IsNull(env.EnumerateStates());
-        var step = SamplingStep.For(env);
+        var step = OnnxForms.ForRowSampler(env);
         var (states, logRewards, logProbabilities) = DrawVectors(step, RandomPolicy(env, 5), 2000);
         var expected = new double[1];
         int edges = 0;
@@ -110,8 +110,8 @@ public sealed class SamplingGraphTests
         GFlowNetEnvironment[] environments = [new HyperGrid(3, 12), new BitSequence(bits: 40, word: 4, codebook: 20, seed: 3, temperature: 2)];
         foreach (var env in environments)
         {
-            var step = SamplingStep.For(env);
-            Assert.IsInstanceOfType<TensorSamplingStep>(step, env.Description);
+            var step = OnnxForms.ForRowSampler(env);
+            Assert.IsNotInstanceOfType<EnumeratedForm>(step, env.Description);
             var (states, logRewards, _) = DrawVectors(step, RandomPolicy(env, 6), 3000);
             var expected = new double[1];
             var distinct = new HashSet<double>();
@@ -129,7 +129,7 @@ public sealed class SamplingGraphTests
     public void AnEnvironmentWhoseRewardTableIsTooLargeIsRefusedWithTheReason()
     {
         var env = new SequenceEnvironment(new DelegateSequenceReward(4, 12, x => 0.0), SequenceActionModel.Append);
-        var e = Assert.ThrowsExactly<NotSupportedException>(() => SamplingStep.For(env));
+        var e = Assert.ThrowsExactly<NotSupportedException>(() => OnnxForms.ForRowSampler(env));
         StringAssert.Contains(e.Message, "K^L = 1.67772E+07 sequences, more than 8388608");
     }
 }

@@ -197,19 +197,18 @@ public sealed class SamplingTests
     public void WholeTrajectoryCall_StopsOnCancellation_ThroughOnnxRuntimesTerminateFlag()
     {
         using var session = CpuSession(TrainedPolicy.Small.Model);
-        int rows = 64, steps = session.Environment.MaxTrajectoryLength, actions = session.Environment.ActionCount;
-        var noise = new float[steps * rows * actions];
-        Array.Fill(noise, 0.5f);
+        int rows = 64;
+        var seeds = Enumerable.Range(0, rows).Select(i => (long)i).ToArray();
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
         // The one ONNX Runtime call itself, with the token already cancelled: the registration sets RunOptions.Terminate at
         // once, ONNX Runtime refuses to run, and that surfaces as OperationCanceledException (not an OnnxRuntimeException).
         Assert.ThrowsExactly<OperationCanceledException>(() =>
-            session.RunTrajectories(0, rows, noise, new int[rows * session.Environment.StateWidth], new double[rows], new int[rows], cancelled.Token));
+            session.RunTrajectories(0, rows, seeds, new int[rows * session.Environment.StateWidth], new double[rows], new int[rows], cancelled.Token));
         // Without cancellation the same call samples.
         var states = new int[rows * session.Environment.StateWidth];
-        session.RunTrajectories(0, rows, noise, states, new double[rows], new int[rows], CancellationToken.None);
-        Assert.IsTrue(states.Any(v => v != 0), "the uniforms 0.5 still move the walkers");
+        session.RunTrajectories(0, rows, seeds, states, new double[rows], new int[rows], CancellationToken.None);
+        Assert.IsTrue(states.Any(v => v != 0), "the row seeds move the walkers");
         // And from the public API: a cancelled token stops a whole-trajectory draw.
         Assert.ThrowsExactly<OperationCanceledException>(() => session.Sample(1000, 1, SamplingMode.WholeTrajectory, null, cancelled.Token));
     }

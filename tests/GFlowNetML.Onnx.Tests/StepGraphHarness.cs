@@ -1,5 +1,6 @@
 using GFlowNetML.Environments;
 using GFlowNetML.Models;
+using GFlowNetML.Onnx.Forms;
 using GFlowNetML.Onnx.Graphs;
 using GFlowNetML.Onnx.Proto;
 using GFlowNetML.Sampling;
@@ -8,7 +9,7 @@ using Microsoft.ML.OnnxRuntime;
 namespace GFlowNetML.Onnx.Tests;
 
 /// <summary>
-/// An environment's <see cref="OnnxStepGraph"/> alone in a small ONNX model on the CPU: inputs <c>states</c> int64
+/// An environment's <see cref="OnnxForm"/> (its step graph) alone in a small ONNX model on the CPU: inputs <c>states</c> int64
 /// [N, StateWidth], <c>actions</c> int64 [N], <c>active</c> bool [N]; outputs the initial states of a batch of N, the
 /// features, the forward masks, the stepped states and (with a policy) log π_F from the in-graph features and masks.
 /// </summary>
@@ -21,7 +22,7 @@ internal sealed class StepGraphHarness : IDisposable
     public StepGraphHarness(GFlowNetEnvironment env, PolicyWeights? policy = null)
     {
         _env = env;
-        var step = OnnxStepGraph.For(env) ?? throw new AssertFailedException($"{env.Name} has no step graph");
+        var step = OnnxForms.For(env) ?? throw new AssertFailedException($"{env.Name} has no step graph");
         var g = new OnnxGraph("step_graph_test");
         g.Input("states", OnnxType.Int64, "batch", env.StateWidth);
         g.Input("actions", OnnxType.Int64, "batch");

@@ -239,7 +239,7 @@ public sealed class EstimatorTests
         var ml = new MLContext(1);
         var model = ml.GFlowNet().Trainers.PolicyGradient(Small(iterations: 60)).Fit(Seeds(ml));
         var draws = model.Sample(20000, seed: 4);
-        var rows = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 10).Select(i => new { Seed = GFlowNetSamplerTransformer.RowSeed(4, i) }));
+        var rows = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 10).Select(i => new { Seed = GFlowNetML.Sampling.GFlowNetRandom.Derive(4, i, GFlowNetML.Sampling.SeedDomain.SampleRow) }));
         var transformed = Columns(model.Transform(rows));
         for (int i = 0; i < 10; i++)
         {

@@ -29,7 +29,7 @@ public sealed class TaskSamplingTests
         var space = StateSpace.Enumerate(model.Environment);
         AssertFollows(space, Exact(space, model.Policy), draws.Select(d => d.State).ToArray(), draws.Select(d => d.LogReward).ToArray(), label);
 
-        var rows = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 10).Select(i => new { Seed = GFlowNetSamplerTransformer.RowSeed(9, i) }));
+        var rows = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 10).Select(i => new { Seed = GFlowNetML.Sampling.GFlowNetRandom.Derive(9, i, GFlowNetML.Sampling.SeedDomain.SampleRow) }));
         var output = model.Transform(rows);
         var logProbabilities = output.GetColumn<float[]>("LogProbability").Select(v => v[0]).ToArray();
         string[] texts = model.Environment is SequenceEnvironment

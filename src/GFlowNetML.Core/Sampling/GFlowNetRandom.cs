@@ -55,6 +55,26 @@ public sealed class GFlowNetRandom
 
     private static ulong SplitMix(ref ulong x) => Mix(x += 0x9E3779B97F4A7C15UL);
 
+    /// <summary>The one derivation of a seed from a seed and an index: every seed GFlowNetML derives (a sample's row seed,
+    /// an evaluation's draws, a tuning trial's context, the in-graph generator's constants) comes from here, each
+    /// <paramref name="domain"/> with its own formula.</summary>
+    /// <param name="seed">The seed of the run, call or experiment.</param>
+    /// <param name="index">The position within it: the sample, the iteration, the trial.</param>
+    /// <param name="domain">What the seed is for.</param>
+    public static long Derive(long seed, long index, SeedDomain domain)
+    {
+        ulong s = unchecked((ulong)seed), i = unchecked((ulong)index);
+        return domain switch
+        {
+            SeedDomain.SampleRow => (long)(Mix(unchecked(s * 0x9E3779B97F4A7C15UL + i * 0xD1B54A32D192ED03UL + 0x632BE59BD9B4E019UL)) >> 2),
+            SeedDomain.Evaluation => unchecked(seed * 0x5DEECE66DL + (long)0x9E3779B97F4A7C15UL * (index + 1)),
+            SeedDomain.TuningTrial => (long)(Mix(unchecked(s * 0x9E3779B97F4A7C15UL + i)) & 0x7FFFFFFF),
+            SeedDomain.TuningTraining => (long)(Mix(unchecked(s + 0x9E3779B97F4A7C15UL)) & 0x7FFFFFFFFFFFUL),
+            SeedDomain.GraphConstant => (long)(Mix(unchecked((s ^ 0x6A09E667F3BCC909UL) + (i + 1) * 0x9E3779B97F4A7C15UL)) >> 35),
+            _ => throw new ArgumentOutOfRangeException(nameof(domain), domain, "domain must be SampleRow, Evaluation, TuningTrial, TuningTraining or GraphConstant."),
+        };
+    }
+
     /// <summary>SplitMix64's finaliser: a bijective scramble of 64 bits, for deriving well-spread seeds from counters or
     /// (seed, index) pairs without a generator.</summary>
     public static ulong Mix(ulong z)

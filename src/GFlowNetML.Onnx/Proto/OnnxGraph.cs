@@ -5,20 +5,15 @@ namespace GFlowNetML.Onnx.Proto;
 /// <summary>
 /// Builds an ONNX GraphProto node by node. Constants go to the root graph's initializers (a Loop body refers to them
 /// through the outer scope, so weights are stored once); value names are unique across the root and its subgraphs.
-/// A graph made with <c>shareConstants</c> stores equal small constants once (an unrolled loop asks for the same tables
-/// at every step), and <see cref="Once"/> stores a large one once under a key.
+/// <see cref="Once"/> stores a large table once under a key, however many parts of the graph look it up.
 /// </summary>
 internal sealed class OnnxGraph
 {
-    /// <summary>The largest constant (in bytes) that a graph with shared constants looks up by content.</summary>
-    public const int MaxSharedConstantBytes = 1 << 16;
-
     private readonly List<ProtoMessage> _nodes = [];
     private readonly List<ProtoMessage> _initializers = [];
     private readonly List<ProtoMessage> _inputs = [];
     private readonly List<ProtoMessage> _outputs = [];
     private readonly OnnxGraph _root;
-    private readonly Dictionary<string, string>? _shared;
     private readonly Dictionary<string, string> _once = new(StringComparer.Ordinal);
     private int _counter;
 
@@ -26,13 +21,6 @@ internal sealed class OnnxGraph
     {
         Name = name;
         _root = this;
-    }
-
-    /// <summary>A root graph; with <paramref name="shareConstants"/>, equal constants of at most
-    /// <see cref="MaxSharedConstantBytes"/> bytes (same type, shape and content) are stored once.</summary>
-    public OnnxGraph(string name, bool shareConstants) : this(name)
-    {
-        if (shareConstants) _shared = new Dictionary<string, string>(StringComparer.Ordinal);
     }
 
     private OnnxGraph(string name, OnnxGraph root)
@@ -99,7 +87,7 @@ internal sealed class OnnxGraph
     }
 
     /// <summary>The value <paramref name="create"/> makes the first time <paramref name="key"/> is asked for (a large table
-    /// is stored once however often an unrolled loop uses it).</summary>
+    /// is stored once however often the graph looks it up).</summary>
     public string Once(string key, Func<string> create)
     {
         var once = _root._once;
@@ -108,12 +96,7 @@ internal sealed class OnnxGraph
     }
 
     private string AddConstant(string hint, OnnxType type, byte[] raw, long[] dims)
-    {
-        if (_shared is null || raw.Length > MaxSharedConstantBytes) return AddInitializer(Fresh(hint), type, raw, dims);
-        string key = $"{(int)type}|{string.Join(',', dims)}|{Convert.ToBase64String(raw)}";
-        if (!_shared.TryGetValue(key, out var name)) _shared[key] = name = AddInitializer(Fresh(hint), type, raw, dims);
-        return name;
-    }
+        => AddInitializer(Fresh(hint), type, raw, dims);
 
     /// <summary>A named float initializer in the root graph (weights), under exactly <paramref name="name"/>.</summary>
     public string NamedConstant(string name, ReadOnlySpan<float> values, params long[] dims)

@@ -372,7 +372,7 @@ public sealed class GFlowNetTrainer : IDisposable
     private TrajectoryBatch EvaluationBatch()
     {
         using var threads = TorchThreads.Use(_options.Threads);
-        var random = new GFlowNetRandom(unchecked(_options.Seed * 0x5DEECE66DL + (long)0x9E3779B97F4A7C15UL * (Iteration + 1)));
+        var random = new GFlowNetRandom(GFlowNetRandom.Derive(_options.Seed, Iteration, SeedDomain.Evaluation));
         return _sampler.Sample(_policy, _options.EvalSamples, random);
     }
 

@@ -239,7 +239,7 @@ public sealed class GFlowNetExperiment
     }
 
     /// <summary>The training seed of every trial: the base options' seed, or one derived from <see cref="Seed"/>.</summary>
-    public long TrainingSeed => BaseOptions.Seed ?? DeriveSeed(Seed);
+    public long TrainingSeed => BaseOptions.Seed ?? GFlowNetML.Sampling.GFlowNetRandom.Derive(Seed, 0, GFlowNetML.Sampling.SeedDomain.TuningTraining);
 
     /// <summary>Evaluates <paramref name="points"/> first, as FLAML's <c>points_to_evaluate</c>: trial i trains the i-th point
     /// (trials 0 … n − 1, in rounds of <see cref="TrialsPerRound"/>, the last of them possibly shorter), and only then does
@@ -633,7 +633,7 @@ public sealed class GFlowNetExperiment
     /// <summary>The context a trial fits in: its own, because an <c>MLContext</c> is not safe for concurrent fits, with the
     /// experiment context's GPU settings and a seed of its own (the fit's seed is the options', so it draws nothing from it).</summary>
     internal MLContext TrialContext(int trialId)
-        => new(seed: (int)(GFlowNetML.Sampling.GFlowNetRandom.Mix(unchecked((ulong)Seed * 0x9E3779B97F4A7C15UL + (ulong)trialId)) & 0x7FFFFFFF))
+        => new(seed: (int)GFlowNetML.Sampling.GFlowNetRandom.Derive(Seed, trialId, GFlowNetML.Sampling.SeedDomain.TuningTrial))
         {
             GpuDeviceId = _mlContext.GpuDeviceId,
             FallbackToCpu = _mlContext.FallbackToCpu,
@@ -654,12 +654,6 @@ public sealed class GFlowNetExperiment
         var schema = SchemaDefinition.Create(typeof(SeedRow));
         schema[0].ColumnName = BaseOptions.SeedColumnName;
         return _mlContext.Data.LoadFromEnumerable([new SeedRow()], schema);
-    }
-
-    /// <summary>A 47-bit training seed from the experiment seed (SplitMix64's finaliser).</summary>
-    private static long DeriveSeed(int seed)
-    {
-        return (long)(GFlowNetML.Sampling.GFlowNetRandom.Mix(unchecked((ulong)seed + 0x9E3779B97F4A7C15UL)) & 0x7FFFFFFFFFFFUL);
     }
 
     private sealed class SeedRow

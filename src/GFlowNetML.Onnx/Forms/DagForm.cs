@@ -1,19 +1,23 @@
 using GFlowNetML.Environments;
 using GFlowNetML.Onnx.Proto;
 
-namespace GFlowNetML.Onnx.Graphs;
+namespace GFlowNetML.Onnx.Forms;
 
 /// <summary>
-/// The structure-learning environment's step as tensor operations. A state is the d² adjacency flags then the d²
-/// closure flags. Features: the adjacency as floats. Masks: action a = i·d + j is allowed iff
-/// adj[i,j] + closure[j,i] + [i = j] = 0, three gathers by per-action index tables (the exit's entries point at the
-/// always-zero diagonal, so its column is always allowed). Step: adj[i,j] = 1 and
-/// closure |= (e_i ∨ closure[·,i]) ⊗ (e_j ∨ closure[j,·]), the outer product of the nodes that reach i (with i) and the
-/// nodes j reaches (with j), read by <c>GatherElements</c>; the new flags are written by one <c>Where</c>.
+/// The structure-learning environment in ONNX. A state is the d² adjacency flags then the d² closure flags. Features: the
+/// adjacency as floats. Masks: action a = i·d + j is allowed iff adj[i,j] + closure[j,i] + [i = j] = 0, three gathers by
+/// per-action index tables (the exit's entries point at the always-zero diagonal, so its column is always allowed). Step:
+/// adj[i,j] = 1 and closure |= (e_i ∨ closure[·,i]) ⊗ (e_j ∨ closure[j,·]), the outer product of the nodes that reach i
+/// (with i) and the nodes j reaches (with j), read by <c>GatherElements</c>; the new flags are written by one <c>Where</c>.
+/// Log-reward: BGe(G) − BGe(∅) = Σ_j [local(j, Pa_j) − local(j, ∅)] (<see cref="Rewards.BGeScore"/>) without enumerating
+/// DAGs: node j's parent set, the other d − 1 nodes' adjacency flags of column j as bits (node i at bit i, or i − 1 after
+/// j), indexes a table of d·2^(d−1) local-score differences computed in float64; the d gathered terms are summed in
+/// float64 and cast to float.
 /// </summary>
-internal sealed class DagStepGraph(DagEnvironment environment) : OnnxStepGraph
+internal sealed class DagForm(DagEnvironment environment) : OnnxForm(environment)
 {
     private readonly int _d = environment.Nodes, _square = environment.Nodes * environment.Nodes;
+    private readonly Rewards.BGeScore _score = environment.Score;
 
     public override string Name => "dag-v1";
 
@@ -85,5 +89,61 @@ internal sealed class DagStepGraph(DagEnvironment environment) : OnnxStepGraph
         string edge = g.Node("Equal", [action, g.Constant("edges", edges, _square)]);
         string set = g.Node("And", [g.Node("Concat", [edge, paths], null, OnnxAttribute.Int("axis", 1)), write]);
         return g.Node("Where", [set, one, states]);
+    }
+
+    public override string EncodingText => $"adjacency: {_d}×{_d} (feature i·{_d} + j is 1 for the edge i→j)";
+
+    public override string ActionText => $"a in 0..{_square - 1}: add the edge (a / {_d}) → (a mod {_d}); {_square}: exit";
+
+    public override string? LogRewardLimit
+    {
+        get
+        {
+            double scores = _d * Math.Pow(2, _d - 1);
+            return scores <= MaxTableEntries ? null
+                : FormattableString.Invariant($"its table of local scores would hold d·2^(d−1) = {scores:G6} entries, more than {MaxTableEntries}.");
+        }
+    }
+
+    /// <summary>The local-score differences, d·2^(d−1) of them, computed when first emitted.</summary>
+    private double[] LocalScores()
+    {
+        int sets = 1 << (_d - 1);
+        var localScores = new double[_d * sets];
+        var score = _score;
+        for (int j = 0; j < _d; j++)
+        {
+            double empty = score.LocalScore(j, 0);
+            for (int index = 1; index < sets; index++)
+                localScores[j * sets + index] = score.LocalScore(j, ParentMask(j, index)) - empty;
+        }
+        return localScores;
+    }
+
+    /// <summary>The parent bit mask over all d nodes of node <paramref name="node"/>'s parent-set index.</summary>
+    private static int ParentMask(int node, int index)
+    {
+        int low = index & ((1 << node) - 1);
+        return low | ((index >> node) << (node + 1));
+    }
+
+    public override string LogReward(OnnxGraph g, string states)
+    {
+        int square = _d * _d, sets = 1 << (_d - 1);
+        var bit = new long[square];
+        var offset = new long[_d];
+        for (int i = 0; i < _d; i++)
+            for (int j = 0; j < _d; j++)
+                bit[i * _d + j] = i == j ? 0 : 1L << (i < j ? i : i - 1);
+        for (int j = 0; j < _d; j++) offset[j] = (long)j * sets;
+        string axis1 = g.Constant("axis1", [1L], 1);
+        string adjacency = g.Node("Slice", [states, g.Constant("slice_start", [0L], 1), g.Constant("slice_end", [(long)square], 1), axis1]);
+        string weighted = g.Node("Reshape", [g.Node("Mul", [adjacency, g.Constant("parent_bits", bit, square)]), g.Constant("node_square", [-1L, _d, _d], 3)]);
+        string parentSets = g.Node("ReduceSum", [weighted, axis1], null, OnnxAttribute.Int("keepdims", 0));             // [N, d]: sum over i
+        string index = g.Node("Add", [parentSets, g.Constant("node_offset", offset, _d)]);
+        string table = g.Once("bge_local_scores", () => g.Constant("bge_local_scores", LocalScores(), _d * sets));
+        string terms = g.Node("Gather", [table, index], null, OnnxAttribute.Int("axis", 0));                            // [N, d] double
+        string sum = g.Node("ReduceSum", [terms, axis1], null, OnnxAttribute.Int("keepdims", 0));
+        return g.Node("Cast", [sum], null, OnnxAttribute.Int("to", (long)OnnxType.Float));
     }
 }
