@@ -21,8 +21,8 @@ internal static class SamplerBench
     private const string Help = """
         sampler [--ndim 2] [--height 32] [--batch-sizes 1,64,1024] [--seconds 2] [--threads 1] [--repeat 1]
                 [--hidden-layers 4] [--hidden-width 256] [--exit-bias -3] [--device cpu|auto|cuda] [--out bench-sampler.json]
-        Samples per second of whole-trajectory ONNX, host-driven ONNX and TorchSharp sampling (each figure: as many batches
-        as fit in --seconds after one warm-up batch; with --repeat R the median of R, the three samplers taking turns), and
+        Samples per second of whole-trajectory ONNX, host-driven ONNX and TorchSharp sampling (each figure: samples per CPU second, as
+        many batches as fit in --seconds of CPU time after one warm-up batch; with --repeat R the median of R, the three samplers taking turns), and
         the load time of the model in a fresh process. The policy is freshly initialised with --exit-bias added to its exit
         logit, so that trajectories are about as long as a trained sampler's (an untrained policy exits after ~3 steps; a
         trained 32 × 32 sampler walks ~30).
@@ -68,20 +68,28 @@ internal static class SamplerBench
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{grid.Description}, policy {trainerOptions.PolicyHiddenLayers} × {trainerOptions.PolicyHiddenWidth} ({policy.ParameterCount} parameters), {threads} thread(s), ≥ {seconds} s per figure, median of {repeat}; load average {TrainingBench.LoadAverage()}"));
             var rows = new List<Dictionary<string, object>>();
-            var table = new Table().AddColumns("batch", "whole-trajectory ONNX (samples/s)", "host-driven ONNX (samples/s)", "TorchSharp (samples/s)", "host ONNX / TorchSharp", "spread (max/min)", "mean length");
+            var table = new Table().AddColumns("batch", "whole-trajectory ONNX (samples/s)", "host-driven ONNX (samples/s)", "TorchSharp (samples/s)", "host ONNX / TorchSharp", "spread (max/min)", "mean length", "longest", "GFLOP/s whole (policy rows)", "GFLOP/s host", "GFLOP/s TorchSharp");
             using var session = SamplerSession.Load(modelPath, new SamplerSessionOptions { Device = device, Threads = threads, BatchSize = batches.Max() });
             var sampler = new TrajectorySampler(grid);
+            // The policy's matrix work per evaluated state; the whole-trajectory graph evaluates every row of the batch on
+            // every trip until the longest trajectory has exited, the host loops only the running ones.
+            double flopsPerState = policy.Layers.Sum(l => 2.0 * l.Inputs * l.Outputs);
             var random = new GFlowNetRandom(1);
             long seed = 0;
             foreach (int batch in batches)
             {
-                double meanLength = 0;
+                double meanLength = 0, longest = 0;
                 var whole = new List<double>();
                 var host = new List<double>();
                 var torch = new List<double>();
                 for (int r = 0; r < repeat; r++)
                 {
-                    whole.Add(Rate(batch, seconds, () => meanLength = session.Sample(batch, seed++, SamplingMode.WholeTrajectory).Average(s => s.Length)));
+                    whole.Add(Rate(batch, seconds, () =>
+                    {
+                        var samples = session.Sample(batch, seed++, SamplingMode.WholeTrajectory);
+                        meanLength = samples.Average(s => s.Length);
+                        longest = samples.Max(s => s.Length);
+                    }));
                     host.Add(Rate(batch, seconds, () => session.Sample(batch, seed++, SamplingMode.HostLoop)));
                     torch.Add(Rate(batch, seconds, () =>
                     {
@@ -92,11 +100,12 @@ internal static class SamplerBench
                 double spread = new[] { whole, host, torch }.Max(v => v.Max() / v.Min());
                 table.AddRow(batch.ToString(CultureInfo.InvariantCulture), F(Median(whole)), F(Median(host)), F(Median(torch)),
                     (Median(host) / Median(torch)).ToString("F2", CultureInfo.InvariantCulture), spread.ToString("F2", CultureInfo.InvariantCulture),
-                    meanLength.ToString("F1", CultureInfo.InvariantCulture));
+                    meanLength.ToString("F1", CultureInfo.InvariantCulture), longest.ToString("F0", CultureInfo.InvariantCulture),
+                    G(Median(whole) * longest * flopsPerState), G(Median(host) * meanLength * flopsPerState), G(Median(torch) * meanLength * flopsPerState));
                 rows.Add(new()
                 {
                     ["ndim"] = ndim, ["height"] = height, ["batchSize"] = batch, ["threads"] = threads, ["repeat"] = repeat, ["device"] = session.Device.ToString(),
-                    ["meanLength"] = meanLength, ["wholeTrajectoryOnnxSamplesPerSecond"] = Median(whole), ["hostDrivenOnnxSamplesPerSecond"] = Median(host),
+                    ["meanLength"] = meanLength, ["longestInLastBatch"] = longest, ["policyFlopsPerState"] = flopsPerState, ["wholeTrajectoryOnnxSamplesPerSecond"] = Median(whole), ["hostDrivenOnnxSamplesPerSecond"] = Median(host),
                     ["torchSharpSamplesPerSecond"] = Median(torch), ["spread"] = spread,
                 });
             }
@@ -112,6 +121,7 @@ internal static class SamplerBench
         return 0;
 
         static string F(double v) => v.ToString("N0", CultureInfo.InvariantCulture);
+        static string G(double flops) => (flops / 1e9).ToString("F1", CultureInfo.InvariantCulture);
     }
 
     private static double Median(List<double> values)
@@ -132,14 +142,16 @@ internal static class SamplerBench
         return new PolicyWeights(layers);
     }
 
-    /// <summary>Samples per second: one warm-up call, then calls until <paramref name="seconds"/> have passed.</summary>
+    /// <summary>Samples per CPU second of the process (on a shared machine wall time also counts other processes' work):
+    /// one warm-up call, then calls until <paramref name="seconds"/> of CPU time have passed.</summary>
     private static double Rate(int batch, double seconds, Action draw)
     {
         draw();
-        var clock = Stopwatch.StartNew();
+        var start = Environment.CpuUsage.TotalTime;
         long calls = 0;
-        do { draw(); calls++; } while (clock.Elapsed.TotalSeconds < seconds);
-        return batch * calls / clock.Elapsed.TotalSeconds;
+        double elapsed;
+        do { draw(); calls++; } while ((elapsed = (Environment.CpuUsage.TotalTime - start).TotalSeconds) < seconds);
+        return batch * calls / elapsed;
     }
 
     /// <summary>Runs <c>sampler --measure-load PATH</c> in a child process and returns its line.</summary>
