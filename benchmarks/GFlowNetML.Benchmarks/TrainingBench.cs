@@ -85,7 +85,7 @@ internal static class TrainingBench
                 double authors = hasAuthors ? Authors[(name, height)] : 0;
                 double fraction = r.MachineFloorMs / r.CpuMs;
                 table.AddRow($"D={ndim} H={height}", name, F(r.WallMs), $"{F(r.CpuMs)} ({spread:F2})", F(r.SamplingMs), F(r.UpdateMs), F(r.Gflop, "F3"),
-                    F(r.TorchFloorMs), blas is null ? "-" : F(r.MachineFloorMs), F(r.CpuMs / r.TorchFloorMs, "F2"), blas is null ? "-" : F(fraction, "F2"),
+                    floors ? F(r.TorchFloorMs) : "-", blas is null ? "-" : F(r.MachineFloorMs), floors ? F(r.CpuMs / r.TorchFloorMs, "F2") : "-", blas is null ? "-" : F(fraction, "F2"),
                     blas is null ? "-" : F(r.Gflop / r.MachineFloorMs * 1e3, "F0"), hasAuthors ? F(authors) : "-", hasAuthors ? F(authors / r.CpuMs, "F2") + "×" : "-");
                 rows.Add(new()
                 {
