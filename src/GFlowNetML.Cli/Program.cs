@@ -19,11 +19,9 @@ namespace GFlowNetML.Cli
 
             Commands:
               train   train a sampler on a built-in environment and report its exact quality
-              bench   time training iterations against the bare matrix-multiplication floor
               compare train several methods over several seeds with one trajectory budget; write a JSON report and a plot
               export  write the forward policy of a training checkpoint as an ONNX sampler model
               sample  draw objects from an ONNX sampler model (CUDA or CPU) into a CSV file
-              bench-sampler  samples per second of the ONNX and TorchSharp samplers, and the model load time
               tune    search a trainer's options (CFO, random or grid search) and write the leaderboard to tune.json
 
             Run 'gflownet COMMAND --help' for the options of a command; 'gflownet --version' prints the version.
@@ -55,17 +53,17 @@ namespace GFlowNetML.Cli
             string command = args[0];
             bool verbose = FailurePolicy.Verbose(args.Contains("--verbose"));
             var rest = args.Skip(1).Where(a => a != "--verbose").ToArray();
-            if (command is not ("train" or "bench" or "compare" or "export" or "sample" or "bench-sampler" or "tune"))
+            if (command is not ("train" or "compare" or "export" or "sample" or "tune"))
             {
-                Console.Error.WriteLine($"gflownet: unknown command '{command}'; allowed commands: train, bench, compare, export, sample, bench-sampler, tune.");
+                Console.Error.WriteLine($"gflownet: unknown command '{command}'; allowed commands: train, compare, export, sample, tune.");
                 return 2;
             }
             if (rest.Contains("--help") || rest.Contains("-h"))
             {
                 Console.WriteLine(command switch
                 {
-                    "train" => TrainCommand.Help, "bench" => BenchCommand.Help, "export" => ExportCommand.Help, "sample" => SampleCommand.Help,
-                    "bench-sampler" => BenchSamplerCommand.Help, "tune" => TuneCommand.Help, _ => CompareCommand.Help,
+                    "train" => TrainCommand.Help, "export" => ExportCommand.Help, "sample" => SampleCommand.Help,
+                    "tune" => TuneCommand.Help, _ => CompareCommand.Help,
                 });
                 return 0;
             }
@@ -81,10 +79,8 @@ namespace GFlowNetML.Cli
                 return command switch
                 {
                     "train" => TrainCommand.Run(new ArgumentReader(command, rest, TrainSettings.OptionNames, TrainSettings.FlagNames), console, cts.Token),
-                    "bench" => BenchCommand.Run(new ArgumentReader(command, rest, BenchCommand.OptionNames), console),
                     "export" => ExportCommand.Run(new ArgumentReader(command, rest, ExportCommand.OptionNames), console),
                     "sample" => SampleCommand.Run(new ArgumentReader(command, SampleCommand.Normalize(rest), SampleCommand.OptionNames, SampleCommand.FlagNames), console, cts.Token),
-                    "bench-sampler" => BenchSamplerCommand.Run(new ArgumentReader(command, rest, BenchSamplerCommand.OptionNames), console),
                     "tune" => TuneCommand.Run(new ArgumentReader(command, rest, TuneCommand.OptionNames), console, cts.Token),
                     _ => CompareCommand.Run(new ArgumentReader(command, rest, CompareSettings.OptionNames), console, cts.Token),
                 };

@@ -85,7 +85,10 @@ internal static class CliHarness
         => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 
     /// <summary>Starts <c>dotnet gflownet.dll ARGS</c> with its output drained into <paramref name="output"/>.</summary>
-    public static Process Start(StringBuilder output, params string[] args)
+    public static Process Start(StringBuilder output, params string[] args) => Start(output, null, args);
+
+    /// <summary>Starts <c>dotnet gflownet.dll ARGS</c> with <paramref name="environment"/> added to its environment.</summary>
+    public static Process Start(StringBuilder output, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var info = new ProcessStartInfo(DotnetHost)
         {
@@ -93,6 +96,7 @@ internal static class CliHarness
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         info.ArgumentList.Add(CliDll);
         foreach (var a in args) info.ArgumentList.Add(a);
         var process = new Process { StartInfo = info };
@@ -105,10 +109,13 @@ internal static class CliHarness
     }
 
     /// <summary>Runs <c>dotnet gflownet.dll ARGS</c> to completion (killed after <paramref name="timeout"/>).</summary>
-    public static (int ExitCode, string Output) RunChild(TimeSpan timeout, params string[] args)
+    public static (int ExitCode, string Output) RunChild(TimeSpan timeout, params string[] args) => RunChild(timeout, null, args);
+
+    /// <summary>Runs <c>dotnet gflownet.dll ARGS</c> with <paramref name="environment"/> added to its environment.</summary>
+    public static (int ExitCode, string Output) RunChild(TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var output = new StringBuilder();
-        using var process = Start(output, args);
+        using var process = Start(output, environment, args);
         if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);

@@ -26,22 +26,14 @@ public sealed class CommandDispatchTests
     }
 
     [TestMethod]
-    public void BenchHelpExitsWithZero()
-    {
-        var result = CliHarness.RunInProcess("bench", "--help");
-
-        Assert.AreEqual(0, result.ExitCode, result.ToString());
-        Assert.Contains("--heights", result.StdOut);
-    }
-
-    [TestMethod]
     public void TopLevelHelpExitsWithZeroAndNamesEveryCommand()
     {
         var result = CliHarness.RunInProcess("--help");
 
         Assert.AreEqual(0, result.ExitCode, result.ToString());
         Assert.Contains("train", result.StdOut);
-        Assert.Contains("bench", result.StdOut);
+        Assert.Contains("sample", result.StdOut);
+        Assert.DoesNotContain("bench", result.StdOut);
         Assert.Contains("compare", result.StdOut);
     }
 
@@ -61,6 +53,6 @@ public sealed class CommandDispatchTests
 
         Assert.AreEqual(2, result.ExitCode, result.ToString());
         Assert.HasCount(1, result.ErrorLines, result.StdErr);
-        Assert.AreEqual("gflownet: unknown command 'fly'; allowed commands: train, bench, compare, export, sample, bench-sampler, tune.", result.ErrorLines[0]);
+        Assert.AreEqual("gflownet: unknown command 'fly'; allowed commands: train, compare, export, sample, tune.", result.ErrorLines[0]);
     }
 }

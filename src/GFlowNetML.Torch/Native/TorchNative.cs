@@ -39,11 +39,18 @@ internal static class TorchNative
     {
         try
         {
-            if (OperatingSystem.IsLinux() && FindGlue() is { } glue && !TryLoad(glue, out string error))
+            string? found = OperatingSystem.IsLinux() ? FindGlue() : null;
+            if (found is { } glue && !TryLoad(glue, out string error))
             {
                 if (!error.Contains("GLIBCXX_", StringComparison.Ordinal)) return Explain(glue, error);
                 string? repairFailure = Repair(glue);
                 if (repairFailure is not null) return Explain(glue, $"{error} (the repair failed: {repairFailure})");
+            }
+            // Before any torch call, so before MKL's first product (it fixes its kernels then).
+            if (Environment.GetEnvironmentVariable(MklCpuDispatch.EnvironmentVariable) is { Length: > 0 })
+            {
+                string cpu = Path.Combine(found is null ? Path.GetDirectoryName(typeof(torch).Assembly.Location) ?? "" : Path.GetDirectoryName(found)!, "libtorch_cpu.so");
+                if (MklCpuDispatch.Apply(NativeLibrary.TryLoad(cpu, out IntPtr handle) ? handle : IntPtr.Zero) is { } dispatchError) return dispatchError;
             }
             torch.InitializeDeviceType(DeviceType.CPU);
             return null;

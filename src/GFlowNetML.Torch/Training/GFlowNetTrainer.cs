@@ -2,6 +2,7 @@ using System.Diagnostics;
 using GFlowNetML.Environments;
 using GFlowNetML.Evaluation;
 using GFlowNetML.Guides;
+using GFlowNetML.Models;
 using GFlowNetML.Sampling;
 using GFlowNetML.Torch.Checkpoints;
 using GFlowNetML.Torch.Networks;
@@ -280,11 +281,34 @@ public sealed class GFlowNetTrainer : IDisposable
         return new TrainingDivergedException(iteration, quantity, option, value, new TrainingResult(final, _history.ToArray(), Completed: false));
     }
 
-    /// <summary>Time spent sampling training batches (no gradients) since creation.</summary>
-    internal TimeSpan SamplingTime { get; private set; }
+    /// <summary>The forward policy π_F as the trainer samples with it (TorchSharp, without gradients): draws objects with
+    /// a <see cref="TrajectorySampler"/> without an export. Valid while the trainer lives; not thread-safe.</summary>
+    public IPolicy ForwardPolicy => _policy;
 
-    /// <summary>Time spent in objective updates (losses, backward passes, optimizer steps) since creation.</summary>
-    internal TimeSpan UpdateTime { get; private set; }
+    /// <summary>Replaces the forward policy's weights by <paramref name="policy"/>'s (for example a policy exported from
+    /// another run, <c>PolicyExport.FromTrainer(other).Policy</c>, to continue from it). The optimizer's moments are kept.</summary>
+    /// <exception cref="ArgumentException">The layer widths differ from this trainer's forward policy, or a hidden layer's
+    /// activation is not ReLU.</exception>
+    public void SetForwardPolicy(PolicyWeights policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        int[] sizes = [policy.InputWidth, .. policy.Layers.Select(l => l.Outputs)];
+        if (!sizes.SequenceEqual(_policyNetwork.Sizes))
+            throw new ArgumentException($"The policy's layer widths {string.Join('-', sizes)} differ from the trainer's forward policy ({string.Join('-', _policyNetwork.Sizes)}).", nameof(policy));
+        if (policy.Layers.SkipLast(1).Any(l => l.Activation != LayerActivation.Relu))
+            throw new ArgumentException("Every hidden layer of the policy must use ReLU, as the trainer's networks do.", nameof(policy));
+        _policyNetwork.ImportWeights(policy.Layers.SelectMany(l => new[] { l.Weights.ToArray(), l.Bias.ToArray() }).ToArray());
+    }
+
+    private Profiler? _profiler;
+
+    /// <summary>Starts (or restarts) profiling the iterations that follow: their sampling and update times, the process's
+    /// CPU time and the shape of every matrix product of their network passes, read back through <see cref="Profile"/>.
+    /// Evaluations and checkpoints are not profiled. Recording the shapes costs a few list entries per network call.</summary>
+    public void StartProfiling() => _profiler = new Profiler(Networks.Count);
+
+    /// <summary>What the iterations since <see cref="StartProfiling"/> cost; null when profiling was never started.</summary>
+    public TrainingProfile? Profile => _profiler?.Report(Networks.Select(n => n.Sizes).ToList());
 
     /// <summary>The forward policy network followed by the objective's networks (the benchmark traces their work).</summary>
     internal IReadOnlyList<Mlp> Networks => [_policyNetwork, .. _objective.Networks];
@@ -295,6 +319,9 @@ public sealed class GFlowNetTrainer : IDisposable
     internal double TrainOneIteration(CancellationToken cancellationToken = default)
     {
         using var scope = NewDisposeScope();
+        var profiler = _profiler;
+        var networks = profiler is null ? null : Networks;
+        var cpu = profiler is null ? default : System.Environment.CpuUsage.TotalTime;
         long start = Stopwatch.GetTimestamp();
         TrajectoryBatch batch;
         double loss;
@@ -302,6 +329,7 @@ public sealed class GFlowNetTrainer : IDisposable
         try
         {
             _policy.CacheActivations = true;
+            profiler?.Trace(networks!, sampling: true);
             ulong[] before = _random.GetState();
             try { batch = _sampler.Sample(_policy, _options.BatchSize, _random, _objective.RequiresOnPolicy ? 0 : _epsilon, cancellationToken); }
             catch (OperationCanceledException)
@@ -311,12 +339,16 @@ public sealed class GFlowNetTrainer : IDisposable
             }
             finally { _policy.CacheActivations = false; }
             sampled = Stopwatch.GetTimestamp();
+            profiler?.Trace(networks!, sampling: false);
             loss = _objective.Update(batch);
             _losses.Add(loss, _objective.LastCriticLoss);
         }
-        finally { _policy.ClearCache(); } // the cached activations die with this iteration's dispose scope
-        SamplingTime += Stopwatch.GetElapsedTime(start, sampled);
-        UpdateTime += Stopwatch.GetElapsedTime(sampled);
+        finally
+        {
+            _policy.ClearCache(); // the cached activations die with this iteration's dispose scope
+            profiler?.StopTracing(networks!);
+        }
+        profiler?.Add(batch.Size, Stopwatch.GetElapsedTime(start, sampled), Stopwatch.GetElapsedTime(sampled), System.Environment.CpuUsage.TotalTime - cpu);
         Iteration++;
         Trajectories += batch.Size;
         _epsilon = _options.EpsilonEnd + (_epsilon - _options.EpsilonEnd) * _options.EpsilonDecay;
