@@ -496,16 +496,15 @@ public sealed class CompareCommandTests
     }
 
     [TestMethod]
-    public void UnknownOptionIsNamedWithTheAllowedOptions()
+    public void UnknownOptionIsNamedWithTheClosestKnownOne()
     {
         string outDir = Path.Combine(_dir, "out");
 
         var result = CliHarness.RunInProcess([.. CompareArgs(outDir), "--method", "tb"]);
 
-        string allowed = string.Join(", ", CompareSettings.OptionNames.Order(StringComparer.Ordinal).Select(n => "--" + n));
-        AssertOneLineUsageError(result, $"Unknown option --method for 'compare'; allowed options: {allowed}.", outDir);
-        foreach (var option in new[] { "--methods", "--seeds", "--seed-list", "--parallel", "--env", "--r2", "--critic-layers" })
-            Assert.Contains(option, allowed);
+        AssertOneLineUsageError(result, "Unknown option --method for 'compare'; did you mean --methods?", outDir);
+        foreach (var option in new[] { "methods", "seeds", "seed-list", "parallel", "env", "r2", "critic-layers" })
+            CollectionAssert.Contains(CompareSettings.OptionNames, option);
     }
 
     [TestMethod]

@@ -28,7 +28,7 @@ public sealed class EnvironmentDeclaration
     /// <param name="spell">How messages spell a parameter (<c>--height</c>); default <c>'height'</c>.</param>
     /// <exception cref="ParameterException">A name is not a parameter of this environment, or a value is out of range.</exception>
     public ParameterValues Check(IReadOnlyDictionary<string, string> given, Func<string, string>? spell = null)
-        => ParameterValues.Check(Parameters, given, spell);
+        => ParameterValues.Check(Parameters, given, spell, Name);
 
     /// <summary>Builds the environment; the checks that involve several parameters (sizes, files) are made here.</summary>
     /// <exception cref="ParameterException">Parameters conflict or a file they name does not exist.</exception>

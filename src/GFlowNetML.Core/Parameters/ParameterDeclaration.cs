@@ -146,4 +146,10 @@ public sealed record ParameterDeclaration
     {
         Name = name, Kind = ParameterKind.Text, Description = description, ValueName = valueName, NoDefault = noDefault,
     };
+
+    /// <summary>A switch without a value.</summary>
+    public static ParameterDeclaration Flag(string name, string description) => new()
+    {
+        Name = name, Kind = ParameterKind.Flag, Description = description, NoDefault = "off",
+    };
 }

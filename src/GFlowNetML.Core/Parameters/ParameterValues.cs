@@ -21,15 +21,16 @@ public sealed class ParameterValues
     /// <param name="declarations">The declared parameters.</param>
     /// <param name="given">The values given, by declared name.</param>
     /// <param name="spell">How messages spell a parameter's name; default <c>'name'</c>.</param>
+    /// <param name="owner">What the parameters belong to, for the message about an undeclared name (e.g. <c>hypergrid</c>).</param>
     /// <exception cref="ParameterException">A name is not declared, or a value does not parse or lies outside its range.</exception>
-    public static ParameterValues Check(IReadOnlyList<ParameterDeclaration> declarations, IReadOnlyDictionary<string, string> given, Func<string, string>? spell = null)
+    public static ParameterValues Check(IReadOnlyList<ParameterDeclaration> declarations, IReadOnlyDictionary<string, string> given, Func<string, string>? spell = null, string owner = "this set")
     {
         ArgumentNullException.ThrowIfNull(declarations);
         ArgumentNullException.ThrowIfNull(given);
         spell ??= Quoted;
         foreach (var name in given.Keys)
             if (!declarations.Any(d => d.Name == name))
-                throw new ParameterException(name, $"{spell(name)} is not a parameter here; the parameters are: {string.Join(", ", declarations.Select(d => spell(d.Name)))}.");
+                throw new ParameterException(name, $"{spell(name)} is not a parameter of {owner}; its parameters are: {string.Join(", ", declarations.Select(d => d.Name))}.");
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var d in declarations)
             if (given.TryGetValue(d.Name, out var raw)) values[d.Name] = d.Check(raw, spell(d.Name));
