@@ -470,7 +470,7 @@ public sealed class CompareCommandTests
     [DataRow("--parallel 0", "--parallel must be an integer in 1..256; got '0'.")]
     [DataRow("--threads 0", "--threads must be an integer in 1..256; got '0'.")]
     [DataRow("--iterations 0", "--iterations must be an integer of at least 1; got '0'.")]
-    [DataRow("--batch-size 0", "--batch-size must be an integer of at least 1; got '0'.")]
+    [DataRow("--batch-size 0", "--batch-size must be an integer in 1..1048576; got '0'.")] // the library's range, as train's
     [DataRow("--eval-every 0", "--eval-every must be an integer of at least 1; got '0'.")]
     [DataRow("--hidden-width 0", "--hidden-width must be an integer in 1..65536; got '0'.")]
     [DataRow("--height 1", "--height must be an integer in 2..1048576; got '1'.")]

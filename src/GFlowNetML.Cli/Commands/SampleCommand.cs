@@ -14,7 +14,7 @@ namespace GFlowNetML.Cli.Commands;
 internal static class SampleCommand
 {
     private static readonly ParameterDeclaration Model = Text("model", "model.onnx", "the ONNX sampler model ('gflownet export' or 'gflownet train --export')", noDefault: "required");
-    private static readonly ParameterDeclaration Samples = Integer("samples", null, 1, int.MaxValue, "the number of objects to draw (also -n)") with { NoDefault = "required" };
+    private static readonly ParameterDeclaration Samples = Integer("samples", null, 1, long.MaxValue, "the number of objects to draw (also -n)") with { NoDefault = "required" };
     private static readonly ParameterDeclaration Out = Text("out", "samples.csv", "the CSV file to write", noDefault: "required");
     private static readonly ParameterDeclaration Seed = ParameterDeclaration.Seed("seed", "the seed of the draws (the same samples on any batch size)");
     private static readonly ParameterDeclaration Device = Choice("device", "auto", ["auto", "cpu", "cuda"], "where ONNX Runtime runs: CUDA when available (auto), or the one named");
