@@ -40,14 +40,20 @@ public static class EnvironmentCatalog
     /// <summary>The names of the environments <see cref="Create"/> knows.</summary>
     public static IReadOnlyCollection<string> Names => Factories.Keys;
 
-    /// <summary>Creates a built-in environment from its name and parameters.</summary>
-    /// <param name="name">One of <see cref="Names"/>.</param>
-    /// <param name="parameters">The parameters, as <see cref="GFlowNetEnvironment.Parameters"/> writes them.</param>
-    /// <exception cref="ArgumentException">The name is unknown, a parameter is missing or does not parse.</exception>
+    /// <summary>Creates a built-in environment from its name and parameters: the declared parameters
+    /// (<see cref="Declaration"/>, e.g. <c>dag</c> with <c>nodes</c>, <c>edges</c>, <c>data-seed</c>; the others take
+    /// their declared defaults), or the parameters a sampler model file carries (<see cref="GFlowNetEnvironment.Parameters"/>).</summary>
+    /// <param name="name">One of <see cref="Names"/>, or <c>qm9</c>.</param>
+    /// <param name="parameters">The parameters by name, in the invariant culture.</param>
+    /// <exception cref="ArgumentException">The name is unknown, a parameter is missing, does not parse or lies outside its
+    /// declared range (<see cref="Parameters.ParameterException"/>, naming it as <c>'name'</c>).</exception>
     public static GFlowNetEnvironment Create(string name, IReadOnlyDictionary<string, string> parameters)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(parameters);
+        var declaration = Declarations.FirstOrDefault(d => d.Name == name);
+        bool declared = declaration is not null && parameters.Keys.All(k => declaration.Parameters.Any(p => p.Name == k));
+        if (declared || (declaration is not null && !Factories.ContainsKey(name))) return declaration!.Create(parameters);
         if (!Factories.TryGetValue(name, out var factory))
             throw new ArgumentException($"Unknown environment '{name}'; the built-in environments are: {string.Join(", ", Factories.Keys)}.", nameof(name));
         return factory(new ParameterReader(name, parameters));
