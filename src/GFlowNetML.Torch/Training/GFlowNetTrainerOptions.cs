@@ -104,30 +104,30 @@ public sealed class GFlowNetTrainerOptions
     public void Validate()
     {
         if (!Enum.IsDefined(Method)) Fail(nameof(Method), Method, $"one of {TrainingMethodNames.Allowed}");
-        if (Iterations < 1) Fail(nameof(Iterations), Iterations, "at least 1");
-        if (BatchSize is < 1 or > MaxBatchSize) Fail(nameof(BatchSize), BatchSize, $"in [1, {MaxBatchSize}]");
-        if (EvalEvery < 1) Fail(nameof(EvalEvery), EvalEvery, "at least 1");
-        if (EvalSamples is < 1 or > 1_000_000) Fail(nameof(EvalSamples), EvalSamples, "in [1, 1000000]");
-        if (TopK is < 1 or > 1_000_000) Fail(nameof(TopK), TopK, "in [1, 1000000]");
-        if (Threads is < 1 or > 256) Fail(nameof(Threads), Threads, "in [1, 256]");
-        Positive(nameof(PolicyLearningRate), PolicyLearningRate);
-        Positive(nameof(LogZLearningRate), LogZLearningRate);
-        Positive(nameof(CriticLearningRate), CriticLearningRate);
-        if (!(Lambda >= 0 && Lambda <= 1)) Fail(nameof(Lambda), Lambda, "in [0, 1]");
-        if (!(BackwardLambda >= 0 && BackwardLambda <= 1)) Fail(nameof(BackwardLambda), BackwardLambda, "in [0, 1]");
-        if (!(SubTrajectoryLambda > 0 && SubTrajectoryLambda <= 1)) Fail(nameof(SubTrajectoryLambda), SubTrajectoryLambda, "in (0, 1]");
-        Positive(nameof(TrustRegionDelta), TrustRegionDelta);
-        if (ConjugateGradientIterations is < 1 or > 1000) Fail(nameof(ConjugateGradientIterations), ConjugateGradientIterations, "in [1, 1000]");
-        if (LineSearchSteps is < 1 or > 100) Fail(nameof(LineSearchSteps), LineSearchSteps, "in [1, 100]");
-        if (PolicyHiddenLayers < 0) Fail(nameof(PolicyHiddenLayers), PolicyHiddenLayers, "at least 0");
-        if (PolicyHiddenWidth < 1) Fail(nameof(PolicyHiddenWidth), PolicyHiddenWidth, "at least 1");
-        if (CriticHiddenLayers < 0) Fail(nameof(CriticHiddenLayers), CriticHiddenLayers, "at least 0");
-        if (CriticHiddenWidth < 1) Fail(nameof(CriticHiddenWidth), CriticHiddenWidth, "at least 1");
-        if (!(EpsilonStart >= 0 && EpsilonStart <= 1)) Fail(nameof(EpsilonStart), EpsilonStart, "in [0, 1]");
-        if (!(EpsilonEnd >= 0 && EpsilonEnd <= EpsilonStart)) Fail(nameof(EpsilonEnd), EpsilonEnd, "in [0, EpsilonStart]");
-        if (!(EpsilonDecay >= 0 && EpsilonDecay <= 1)) Fail(nameof(EpsilonDecay), EpsilonDecay, "in [0, 1]");
-        if (!double.IsFinite(LogRewardClamp)) Fail(nameof(LogRewardClamp), LogRewardClamp, "a finite number");
-        if (CheckpointEvery < 0) Fail(nameof(CheckpointEvery), CheckpointEvery, "at least 0 (0 = never)");
+        Check(nameof(Iterations), Iterations, GFlowNetTrainerParameters.Iterations);
+        Check(nameof(BatchSize), BatchSize, GFlowNetTrainerParameters.BatchSize);
+        Check(nameof(EvalEvery), EvalEvery, GFlowNetTrainerParameters.EvalEvery);
+        Check(nameof(EvalSamples), EvalSamples, GFlowNetTrainerParameters.EvalSamples);
+        Check(nameof(TopK), TopK, GFlowNetTrainerParameters.TopK);
+        Check(nameof(Threads), Threads, GFlowNetTrainerParameters.Threads);
+        Check(nameof(PolicyLearningRate), PolicyLearningRate, GFlowNetTrainerParameters.PolicyLearningRate);
+        Check(nameof(LogZLearningRate), LogZLearningRate, GFlowNetTrainerParameters.LogZLearningRate);
+        Check(nameof(CriticLearningRate), CriticLearningRate, GFlowNetTrainerParameters.CriticLearningRate);
+        Check(nameof(Lambda), Lambda, GFlowNetTrainerParameters.Lambda);
+        Check(nameof(BackwardLambda), BackwardLambda, GFlowNetTrainerParameters.BackwardLambda);
+        Check(nameof(SubTrajectoryLambda), SubTrajectoryLambda, GFlowNetTrainerParameters.SubTrajectoryLambda);
+        Check(nameof(TrustRegionDelta), TrustRegionDelta, GFlowNetTrainerParameters.TrustRegionDelta);
+        Check(nameof(ConjugateGradientIterations), ConjugateGradientIterations, GFlowNetTrainerParameters.ConjugateGradientIterations);
+        Check(nameof(LineSearchSteps), LineSearchSteps, GFlowNetTrainerParameters.LineSearchSteps);
+        Check(nameof(PolicyHiddenLayers), PolicyHiddenLayers, GFlowNetTrainerParameters.PolicyHiddenLayers);
+        Check(nameof(PolicyHiddenWidth), PolicyHiddenWidth, GFlowNetTrainerParameters.PolicyHiddenWidth);
+        Check(nameof(CriticHiddenLayers), CriticHiddenLayers, GFlowNetTrainerParameters.CriticHiddenLayers);
+        Check(nameof(CriticHiddenWidth), CriticHiddenWidth, GFlowNetTrainerParameters.CriticHiddenWidth);
+        Check(nameof(EpsilonStart), EpsilonStart, GFlowNetTrainerParameters.EpsilonStart);
+        Check(nameof(EpsilonEnd), EpsilonEnd, GFlowNetTrainerParameters.EpsilonEnd with { Maximum = Math.Clamp(EpsilonStart, 0, 1), NoDefault = "" });
+        Check(nameof(EpsilonDecay), EpsilonDecay, GFlowNetTrainerParameters.EpsilonDecay);
+        Check(nameof(LogRewardClamp), LogRewardClamp, GFlowNetTrainerParameters.LogRewardClamp);
+        Check(nameof(CheckpointEvery), CheckpointEvery, GFlowNetTrainerParameters.CheckpointEvery);
         if (CheckpointEvery > 0 && string.IsNullOrWhiteSpace(CheckpointDirectory))
             throw new ArgumentException($"{nameof(CheckpointDirectory)} is required when {nameof(CheckpointEvery)} is positive.", nameof(CheckpointDirectory));
         if (EpsilonStart > 0 && Method.IsPolicyGradient())
@@ -135,17 +135,20 @@ public sealed class GFlowNetTrainerOptions
         if (LearnBackwardPolicy && !Method.AllowsLearnedBackward())
             throw new ArgumentOutOfRangeException(nameof(LearnBackwardPolicy), LearnBackwardPolicy,
                 $"{nameof(LearnBackwardPolicy)} must be false for {Method.ToName()}; a learned backward policy is available for rl-b, rl-g, rl-t, tb, db and subtb (use rl-b for RL-U with a learned P_B).");
-
-        static void Positive(string name, double value)
-        {
-            if (!(value > 0) || !double.IsFinite(value)) Fail(name, value, "a finite number greater than 0");
-        }
     }
 
     /// <summary>Whether the method in force trains a parameterised backward policy (<see cref="LearnBackwardPolicy"/>, or
     /// RL-B and RL-G, which always do).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public bool UsesLearnedBackward => LearnBackwardPolicy || Method.AlwaysLearnsBackward();
+
+    /// <summary>Checks <paramref name="value"/> against the option's declaration, with the declaration's one wording
+    /// (<c>BatchSize must be an integer in 1..1048576; got '0'.</c>).</summary>
+    private static void Check(string name, double value, Parameters.ParameterDeclaration declaration)
+    {
+        try { declaration.Check(value.ToString("R", System.Globalization.CultureInfo.InvariantCulture), name); }
+        catch (Parameters.ParameterException e) { throw new ArgumentOutOfRangeException(name, value, e.Message); }
+    }
 
     private static void Fail(string name, object value, string allowed)
         => throw new ArgumentOutOfRangeException(name, value, $"{name} must be {allowed}; got {value}.");
