@@ -49,6 +49,9 @@ public sealed class EnvironmentDeclarationTests
         var bits = EnvironmentCatalog.Create("bitseq", new Dictionary<string, string> { ["bits"] = "8", ["word"] = "4", ["codebook-seed"] = "3" });
         Assert.AreEqual(new BitSequence(8, 4, 60, 1, 3).Description, bits.Description);
         Assert.AreEqual(bits.Description, EnvironmentCatalog.Create("bitseq", bits.Parameters!).Description, "a model file's parameters still read");
+        var partial = Assert.ThrowsExactly<ArgumentException>(() => EnvironmentCatalog.Create("hypergrid", new Dictionary<string, string> { ["ndim"] = "2" }));
+        Assert.AreEqual("The 'hypergrid' environment needs the parameter 'height'. (Parameter 'parameters')", partial.Message, "a model file names all five");
+        Assert.AreEqual(new HyperGrid(3, 8).Description, EnvironmentCatalog.Declaration("hypergrid").Create(new Dictionary<string, string> { ["ndim"] = "3" }).Description, "the declaration fills in defaults");
     }
 
     [TestMethod]
@@ -64,7 +67,7 @@ public sealed class EnvironmentDeclarationTests
     {
         var parameters = new Dictionary<string, string> { [name] = value };
         if (environment == "dag" && name == "edges") parameters["nodes"] = "3";
-        var e = Assert.ThrowsExactly<ParameterException>(() => EnvironmentCatalog.Create(environment, parameters));
+        var e = Assert.ThrowsExactly<ParameterException>(() => EnvironmentCatalog.Declaration(environment).Create(parameters));
         Assert.AreEqual(message, e.Message);
         Assert.AreEqual(name == "bits" ? "bits" : name, e.Parameter, "the parameter at fault");
     }

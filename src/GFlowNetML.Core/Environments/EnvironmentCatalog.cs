@@ -29,7 +29,8 @@ public static class EnvironmentCatalog
 
     private static readonly Dictionary<string, Func<ParameterReader, GFlowNetEnvironment>> Factories = new(StringComparer.Ordinal)
     {
-        ["hypergrid"] = p => HyperGrid.Declaration.Create(p.All),
+        // A model file names all five; a missing one is a damaged file, not a default (the checks are the declaration's).
+        ["hypergrid"] = p => HyperGrid.Declaration.Create(HyperGrid.Declaration.Parameters.ToDictionary(d => d.Name, d => p.String(d.Name))),
         ["sequence"] = SequenceEnvironment.FromParameters,
         ["dag"] = DagEnvironment.FromCatalog,
         ["bitseq"] = p => p.Optional("codes") is string codes
@@ -42,7 +43,9 @@ public static class EnvironmentCatalog
 
     /// <summary>Creates a built-in environment from its name and parameters: the declared parameters
     /// (<see cref="Declaration"/>, e.g. <c>dag</c> with <c>nodes</c>, <c>edges</c>, <c>data-seed</c>; the others take
-    /// their declared defaults), or the parameters a sampler model file carries (<see cref="GFlowNetEnvironment.Parameters"/>).</summary>
+    /// their declared defaults), or the parameters a sampler model file carries (<see cref="GFlowNetEnvironment.Parameters"/>).
+    /// A hyper-grid needs all five of its parameters here (as a model file names them); its declaration's
+    /// <see cref="EnvironmentDeclaration.Create(IReadOnlyDictionary{string, string})"/> fills in defaults.</summary>
     /// <param name="name">One of <see cref="Names"/>, or <c>qm9</c>.</param>
     /// <param name="parameters">The parameters by name, in the invariant culture.</param>
     /// <exception cref="ArgumentException">The name is unknown, a parameter is missing, does not parse or lies outside its
@@ -51,7 +54,8 @@ public static class EnvironmentCatalog
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(parameters);
-        var declaration = Declarations.FirstOrDefault(d => d.Name == name);
+        // The hyper-grid's model-file spelling is its declared one, read strictly (every parameter named) by its factory.
+        var declaration = Declarations.FirstOrDefault(d => d.Name == name && d.Name != "hypergrid");
         bool declared = declaration is not null && parameters.Keys.All(k => declaration.Parameters.Any(p => p.Name == k));
         if (declared || (declaration is not null && !Factories.ContainsKey(name))) return declaration!.Create(parameters);
         if (!Factories.TryGetValue(name, out var factory))
