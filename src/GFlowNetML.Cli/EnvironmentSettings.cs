@@ -1,171 +1,130 @@
-using System.Globalization;
+using System.Text.Json.Nodes;
 using GFlowNetML.Environments;
-using GFlowNetML.Rewards;
+using GFlowNetML.Parameters;
 
 namespace GFlowNetML.Cli;
 
 /// <summary>
-/// The environment options shared by <c>gflownet train</c> and <c>gflownet compare</c>: <c>--env</c> and the options of
-/// each built-in environment, with their defaults (the paper's default task of each), validation and messages. An option
-/// of another environment than the chosen one is rejected, naming the environment it belongs to.
+/// The environment options shared by <c>gflownet train</c>, <c>compare</c> and <c>tune</c>: <c>--env</c> and the
+/// parameters of the chosen built-in environment, as its <see cref="EnvironmentDeclaration"/> in Core declares them (names,
+/// defaults, ranges, descriptions and checks all come from there). An option of another environment than the chosen one
+/// is rejected, naming the environment it belongs to. run.json keeps them as <c>{"Env": …, "Parameters": {…}}</c> with
+/// the chosen environment's parameters only.
 /// </summary>
 internal sealed class EnvironmentSettings
 {
     /// <summary>The built-in environments, in the order the messages list them.</summary>
-    public static readonly string[] Kinds = ["hypergrid", "sequence", "qm9", "dag", "bitseq"];
+    public static readonly string[] Kinds = [.. EnvironmentCatalog.Declarations.Select(d => d.Name)];
 
-    /// <summary>The options of each environment (without dashes).</summary>
-    private static readonly Dictionary<string, string[]> OptionsOf = new(StringComparer.Ordinal)
-    {
-        ["hypergrid"] = ["ndim", "height", "r0", "r1", "r2"],
-        ["sequence"] = ["tokens", "length", "action-model", "rewards", "alpha", "r-min", "max-reward", "mode-fraction", "mode-count", "alphabet", "motifs", "landscape-seed"],
-        ["qm9"] = ["action-model", "alpha", "r-min", "max-reward"],
-        ["dag"] = ["nodes", "edges", "samples", "noise", "data-seed", "data"],
-        ["bitseq"] = ["bits", "word", "codebook", "temperature", "mode-radius", "codebook-seed"],
-    };
+    /// <summary>The <c>--env</c> option.</summary>
+    public static readonly ParameterDeclaration EnvOption = ParameterDeclaration.Choice("env", "hypergrid", Kinds, "the built-in environment");
 
-    /// <summary>The option names (without dashes), in the order they are read, each once (qm9 shares sequence's).</summary>
-    public static readonly string[] OptionNames = ["env", .. OptionsOf.Values.SelectMany(o => o).Distinct()];
+    /// <summary>The option groups of help: <c>--env</c>, then each environment's parameters.</summary>
+    public static IReadOnlyList<OptionGroup> Groups { get; } =
+    [
+        new("Environment:", [EnvOption]),
+        .. EnvironmentCatalog.Declarations.Select(d => new OptionGroup($"--env {d.Name}: {d.Summary}", d.Parameters)),
+    ];
 
-    /// <summary>The environment options with their defaults, for the commands' help.</summary>
-    public const string Help = """
-          hypergrid: --ndim 2 --height 8 --r0 0.01 --r1 0.5 --r2 2
-          sequence:  --tokens 4 --length 8 --action-model write-any-blank|append|prepend-or-append
-                     [--rewards scores.csv | --motifs 4 --landscape-seed 0] --alpha 3 --r-min 0.001 --max-reward 10
-                     --mode-fraction 0.005 [--mode-count N] [--alphabet ACGT]
-          qm9:       the paper's QM9 table (shipped; 11 blocks, length 5, 805 modes) --action-model write-any-blank
-                     --alpha 5 --r-min 0.001 --max-reward 10
-          dag:       --nodes 5 [--data matrix.csv | --edges 5 --samples 100 --noise 0.1 --data-seed 0]
-          bitseq:    --bits 120 --word 4 --codebook 60 --temperature 1 [--mode-radius 24] --codebook-seed 0
-        """;
+    /// <summary>The option names (without dashes): <c>env</c> and every environment's parameters, each once.</summary>
+    public static readonly string[] OptionNames = [.. Groups.SelectMany(g => g.Options).Select(o => o.Name).Distinct()];
 
-    public string Env { get; set; } = "hypergrid";
+    private ParameterValues? _values;
+    private GFlowNetEnvironment? _environment;
 
-    // hypergrid
-    public int Ndim { get; set; } = 2;
-    public int Height { get; set; } = 8;
-    public double R0 { get; set; } = 0.01;
-    public double R1 { get; set; } = 0.5;
-    public double R2 { get; set; } = 2.0;
+    private EnvironmentSettings(string env, IReadOnlyDictionary<string, string> parameters) => (Env, Parameters) = (env, parameters);
 
-    // sequence
-    public int Tokens { get; set; } = 4;
-    public int Length { get; set; } = 8;
-    public string ActionModel { get; set; } = "write-any-blank";
-    public string? Rewards { get; set; }
-    public double Alpha { get; set; } = 3;
-    public double RMin { get; set; } = 1e-3;
-    public double MaxReward { get; set; } = 10;
-    public double ModeFraction { get; set; } = 0.005;
-    public int? ModeCount { get; set; }
-    public string? Alphabet { get; set; }
-    public int Motifs { get; set; } = SyntheticBindingLandscape.DefaultMotifs;
-    public long LandscapeSeed { get; set; }
+    /// <summary>The chosen environment's name.</summary>
+    public string Env { get; }
 
-    // dag
-    public int Nodes { get; set; } = 5;
-    public double Edges { get; set; } = 5;
-    public int Samples { get; set; } = 100;
-    public double Noise { get; set; } = 0.1;
-    public long DataSeed { get; set; }
-    public string? Data { get; set; }
+    /// <summary>The parameters given (declared names, canonical values); the others take their declared defaults.</summary>
+    public IReadOnlyDictionary<string, string> Parameters { get; private set; }
 
-    // bitseq
-    public int Bits { get; set; } = 120;
-    public int Word { get; set; } = 4;
-    public int Codebook { get; set; } = 60;
-    public double Temperature { get; set; } = 1;
-    public int? ModeRadius { get; set; }
-    public long CodebookSeed { get; set; }
+    private EnvironmentDeclaration Declaration => EnvironmentCatalog.Declaration(Env);
 
-    /// <summary>Reads and validates each option on its own. The cross-option checks (sizes, files) are
-    /// <see cref="EnsureEncodable"/>, so that a command can run them after its other options, as <c>train</c> does.</summary>
+    /// <summary>Reads <c>--env</c> and checks each of its parameters on its own. The cross-parameter checks (sizes,
+    /// files) are <see cref="EnsureEncodable"/>, so that a command can run them after its other options, as <c>train</c> does.</summary>
     public static EnvironmentSettings Parse(ArgumentReader a)
     {
-        var s = new EnvironmentSettings { Env = a.String("env", "hypergrid") };
-        if (!OptionsOf.TryGetValue(s.Env, out var own))
-            throw new UsageException($"--env must be one of: {string.Join(", ", Kinds)}; got '{s.Env}'.");
-        foreach (var (kind, names) in OptionsOf)
-            if (kind != s.Env)
-                foreach (var name in names)
-                    if (a.Has(name) && !own.Contains(name))
-                        throw new UsageException($"--{name} is an option of --env {kind}; it does not apply to --env {s.Env} (whose options are: {string.Join(", ", own.Select(n => "--" + n))}).");
-        switch (s.Env)
-        {
-            case "hypergrid":
-                s.Ndim = a.Int("ndim", 2, 1, 64);
-                s.Height = a.Int("height", 8, 2, 1 << 20);
-                s.R0 = a.Double("r0", 0.01, 0, exclusiveMin: true);
-                s.R1 = a.Double("r1", 0.5, 0);
-                s.R2 = a.Double("r2", 2.0, 0);
-                break;
-            case "sequence":
-                s.Tokens = a.Int("tokens", 4, 2, 64);
-                s.Length = a.Int("length", 8, 1, 64);
-                s.ActionModel = a.String("action-model", "write-any-blank");
-                if (!SequenceActionModels.Contains(s.ActionModel))
-                    throw new UsageException($"--action-model must be one of: {string.Join(", ", SequenceActionModels)}; got '{s.ActionModel}'.");
-                s.Rewards = a.String("rewards");
-                s.Alpha = a.Double("alpha", 3, 0, exclusiveMin: true);
-                s.RMin = a.Double("r-min", 1e-3, 0);
-                s.MaxReward = a.Double("max-reward", 10, 0, exclusiveMin: true);
-                s.ModeFraction = a.Double("mode-fraction", 0.005, 0, 1, exclusiveMin: true);
-                s.ModeCount = a.Has("mode-count") ? a.Int("mode-count", 0, 1) : null;
-                s.Alphabet = a.String("alphabet");
-                s.Motifs = a.Int("motifs", SyntheticBindingLandscape.DefaultMotifs, 1, 64);
-                s.LandscapeSeed = a.Long("landscape-seed", 0);
-                if (s.Rewards is not null && (a.Has("motifs") || a.Has("landscape-seed")))
-                    throw new UsageException("--motifs and --landscape-seed shape the synthetic landscape; they cannot be used with --rewards FILE.");
-                break;
-            case "qm9":
-                // The paper's QM9 settings (SequenceTableOptions.Qm9); the transform can be varied, the table and modes not.
-                var qm9 = SequenceTableOptions.Qm9;
-                s.Tokens = SequenceRewardTable.Qm9Tokens;
-                s.Length = SequenceRewardTable.Qm9Length;
-                s.ActionModel = a.String("action-model", "write-any-blank");
-                if (!SequenceActionModels.Contains(s.ActionModel))
-                    throw new UsageException($"--action-model must be one of: {string.Join(", ", SequenceActionModels)}; got '{s.ActionModel}'.");
-                s.Alpha = a.Double("alpha", qm9.Alpha, 0, exclusiveMin: true);
-                s.RMin = a.Double("r-min", qm9.MinimumScore, 0);
-                s.MaxReward = a.Double("max-reward", qm9.MaxReward, 0, exclusiveMin: true);
-                break;
-            case "dag":
-                s.Data = a.String("data");
-                // With --data the node count comes from the file's columns (0 = not given); --nodes then checks it.
-                s.Nodes = a.Int("nodes", s.Data is null ? 5 : 0, 1, DagEnvironment.MaxNodes);
-                // The default 5 expected edges, capped at what a graph of --nodes nodes can hold (d(d−1)/2).
-                double maxEdges = s.Nodes * (s.Nodes - 1) / 2.0;
-                s.Edges = a.Double("edges", Math.Min(5, maxEdges), 0, s.Data is null && s.Nodes > 0 ? maxEdges : double.PositiveInfinity);
-                s.Samples = a.Int("samples", 100, 2, 10_000_000);
-                s.Noise = a.Double("noise", 0.1, 0, exclusiveMin: true);
-                s.DataSeed = a.Long("data-seed", 0);
-                if (s.Data is not null && (a.Has("edges") || a.Has("samples") || a.Has("noise") || a.Has("data-seed")))
-                    throw new UsageException("--edges, --samples, --noise and --data-seed shape the generated data; they cannot be used with --data FILE.");
-                break;
-            default:
-                s.Bits = a.Int("bits", 120, 1, 4096);
-                s.Word = a.Int("word", 4, 1, 16);
-                s.Codebook = a.Int("codebook", 60, 1, 1_000_000);
-                s.Temperature = a.Double("temperature", 1, 0, exclusiveMin: true);
-                s.ModeRadius = a.Has("mode-radius") ? a.Int("mode-radius", 0, 0, 4096) : null;
-                s.CodebookSeed = a.Long("codebook-seed", 0);
-                break;
-        }
-        return s;
+        string env = a.String(EnvOption)!;
+        var own = EnvironmentCatalog.Declaration(env).Parameters;
+        foreach (var other in EnvironmentCatalog.Declarations.Where(d => d.Name != env))
+            foreach (var p in other.Parameters)
+                if (a.Has(p) && !own.Any(o => o.Name == p.Name))
+                    throw new UsageException($"--{p.Name} is an option of --env {other.Name}; it does not apply to --env {env} (whose options are: {string.Join(", ", own.Select(n => "--" + n.Name))}).");
+        var given = own.Where(a.Has).ToDictionary(p => p.Name, p => a.String(p.Name)!, StringComparer.Ordinal);
+        return Checked(env, given, name => "--" + name);
     }
 
-    private static readonly string[] SequenceActionModels = ["write-any-blank", "append", "prepend-or-append"];
-
-    /// <summary>The cross-option checks: the environment must be constructible (sizes, files, the width of the
-    /// encoding). Builds it once and reports its complaint as a usage error naming the options.</summary>
-    public void EnsureEncodable()
+    /// <summary>Settings from run.json's <c>environment</c> object (<c>{"Env": …, "Parameters": {…}}</c>), validated
+    /// like the command line: messages name the field (<c>Environment.Parameters.height</c>) and the allowed values.
+    /// The form written before the parameters were declared once (<c>{"Env": …, "Ndim": 2, "Height": 8, …}</c> with
+    /// every environment's options) is read too: the chosen environment's values are taken from it.</summary>
+    public static EnvironmentSettings FromJson(JsonObject json, string where)
     {
-        if (Env == "hypergrid" && (long)Ndim * Height > 1 << 20)
-            throw new UsageException($"--ndim × --height must be at most 1048576 (the width of the K-hot encoding); got {Ndim} × {Height}.");
-        if (Env == "bitseq" && Bits % Word != 0)
-            throw new UsageException($"--bits must be a multiple of --word; got {Bits} and {Word}.");
-        CreateEnvironment();
+        if (json["Env"] is not JsonValue envValue || !envValue.TryGetValue(out string? env))
+            throw new UsageException($"{where} has no Environment.Env; it must be one of: {string.Join(", ", Kinds)} (as --env).");
+        if (!Kinds.Contains(env))
+            throw new UsageException($"{where} has Environment.Env '{env}'; it must be one of: {string.Join(", ", Kinds)} (as --env).");
+        var given = json["Parameters"] is JsonObject parameters ? Values(parameters, where) : LegacyValues(env, json);
+        try { return Checked(env, given, name => $"Environment.Parameters.{name}"); }
+        catch (UsageException e) { throw new UsageException($"{where}: {e.Message}"); }
     }
+
+    /// <summary>run.json's <c>environment</c> object: <c>Env</c> and the parameters given (numbers as JSON numbers).</summary>
+    public JsonObject ToJson()
+    {
+        var parameters = new JsonObject();
+        foreach (var p in Declaration.Parameters)
+            if (Parameters.TryGetValue(p.Name, out var v))
+                parameters[p.Name] = p.Kind switch
+                {
+                    ParameterKind.Integer => JsonValue.Create(long.Parse(v, System.Globalization.CultureInfo.InvariantCulture)),
+                    ParameterKind.Number => JsonValue.Create(double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)),
+                    _ => JsonValue.Create(v),
+                };
+        return new JsonObject { ["Env"] = Env, ["Parameters"] = parameters };
+    }
+
+    private static EnvironmentSettings Checked(string env, Dictionary<string, string> given, Func<string, string> spell)
+    {
+        var settings = new EnvironmentSettings(env, given);
+        try { settings._values = EnvironmentCatalog.Declaration(env).Check(given, spell); }
+        catch (ParameterException e) { throw new UsageException(e.Message); }
+        settings.Parameters = settings._values.Given;
+        return settings;
+    }
+
+    private static Dictionary<string, string> Values(JsonObject parameters, string where)
+    {
+        var given = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, node) in parameters)
+            given[name] = node is JsonValue v && (v.TryGetValue(out string? s) ? s : v.ToJsonString()) is string text
+                ? text
+                : throw new UsageException($"{where}: Environment.Parameters.{name} must be a number or a string; got {node?.ToJsonString() ?? "null"}.");
+        return given;
+    }
+
+    /// <summary>The chosen environment's values of the earlier run.json form, whose properties were every environment's
+    /// options in PascalCase (<c>DataSeed</c> for <c>data-seed</c>), all of them written, defaults and null included.</summary>
+    private static Dictionary<string, string> LegacyValues(string env, JsonObject json)
+    {
+        var given = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var p in EnvironmentCatalog.Declaration(env).Parameters)
+        {
+            string property = string.Concat(p.Name.Split('-').Select(w => char.ToUpperInvariant(w[0]) + w[1..]));
+            if (json[property] is JsonValue v) given[p.Name] = v.TryGetValue(out string? s) ? s : v.ToJsonString();
+        }
+        // As that version's command line did: a file replaces the generator's options, and a node count of 0 meant "from the file".
+        if (env == "dag" && given.ContainsKey("data")) foreach (var g in new[] { "edges", "samples", "noise", "data-seed" }) given.Remove(g);
+        if (env == "dag" && given.GetValueOrDefault("nodes") == "0") given.Remove("nodes");
+        if (env == "sequence" && given.ContainsKey("rewards")) { given.Remove("motifs"); given.Remove("landscape-seed"); }
+        return given;
+    }
+
+    /// <summary>The cross-parameter checks: the environment must be constructible (sizes, files, the width of the
+    /// encoding). Builds it once and reports its complaint as a usage error naming the options.</summary>
+    public void EnsureEncodable() => CreateEnvironment();
 
     /// <summary>RL-G needs a guide: refuses it, naming the method and the environment, where the environment has none built
     /// in (the paper defines none for bit sequences), before anything is trained.</summary>
@@ -175,70 +134,17 @@ internal sealed class EnvironmentSettings
             throw new UsageException($"--method rl-g needs a guide, and --env {Env} has none built in (the paper defines none for it); use rl-b, which learns P_B without a guide.");
     }
 
-    private GFlowNetEnvironment? _environment;
-
     /// <summary>The environment of these settings, built on first use (a reward table or a data file is read once);
     /// problems with a file or a size are usage errors.</summary>
     public GFlowNetEnvironment CreateEnvironment() => _environment ??= Build();
 
     private GFlowNetEnvironment Build()
     {
-        try
-        {
-            return Env switch
-            {
-                "hypergrid" => new HyperGrid(Ndim, Height, R0, R1, R2),
-                "sequence" => CommandEnvironments.Sequence(this),
-                "qm9" => CommandEnvironments.Qm9(this),
-                "dag" => CommandEnvironments.Dag(this),
-                _ => CommandEnvironments.BitSequence(this),
-            };
-        }
+        try { return Declaration.Create(_values!); }
+        catch (ParameterException e) { throw new UsageException(e.Message); }
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or FormatException or UnauthorizedAccessException)
         {
             throw new UsageException($"--env {Env}: {e.Message}");
         }
-    }
-
-    /// <summary>The command-line options that recreate these settings (for child processes of <c>compare</c>).</summary>
-    public IReadOnlyList<string> ToArguments()
-    {
-        var args = new List<string> { "--env", Env };
-        void Add(string name, object? value)
-        {
-            if (value is null) return;
-            args.Add("--" + name);
-            args.Add(value switch
-            {
-                double d => d.ToString("R", CultureInfo.InvariantCulture),
-                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-                _ => value.ToString()!,
-            });
-        }
-        switch (Env)
-        {
-            case "hypergrid":
-                Add("ndim", Ndim); Add("height", Height); Add("r0", R0); Add("r1", R1); Add("r2", R2);
-                break;
-            case "sequence":
-                Add("tokens", Tokens); Add("length", Length); Add("action-model", ActionModel); Add("rewards", Rewards);
-                Add("alpha", Alpha); Add("r-min", RMin); Add("max-reward", MaxReward); Add("mode-fraction", ModeFraction);
-                Add("mode-count", ModeCount); Add("alphabet", Alphabet);
-                if (Rewards is null) { Add("motifs", Motifs); Add("landscape-seed", LandscapeSeed); }
-                break;
-            case "qm9":
-                Add("action-model", ActionModel); Add("alpha", Alpha); Add("r-min", RMin); Add("max-reward", MaxReward);
-                break;
-            case "dag":
-                if (Nodes > 0) Add("nodes", Nodes);
-                if (Data is null) { Add("edges", Edges); Add("samples", Samples); Add("noise", Noise); Add("data-seed", DataSeed); }
-                else Add("data", Data);
-                break;
-            default:
-                Add("bits", Bits); Add("word", Word); Add("codebook", Codebook); Add("temperature", Temperature);
-                Add("mode-radius", ModeRadius); Add("codebook-seed", CodebookSeed);
-                break;
-        }
-        return args;
     }
 }

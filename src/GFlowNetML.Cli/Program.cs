@@ -78,11 +78,11 @@ namespace GFlowNetML.Cli
             {
                 return command switch
                 {
-                    "train" => TrainCommand.Run(new ArgumentReader(command, rest, TrainSettings.OptionNames, TrainSettings.FlagNames), console, cts.Token),
-                    "export" => ExportCommand.Run(new ArgumentReader(command, rest, ExportCommand.OptionNames), console),
-                    "sample" => SampleCommand.Run(new ArgumentReader(command, SampleCommand.Normalize(rest), SampleCommand.OptionNames, SampleCommand.FlagNames), console, cts.Token),
+                    "train" => TrainCommand.Run(TrainOptions.Table.Read(rest), console, cts.Token),
+                    "export" => ExportCommand.Run(ExportCommand.Table.Read(rest), console),
+                    "sample" => SampleCommand.Run(SampleCommand.Read(rest), console, cts.Token),
                     "tune" => TuneCommand.Run(new ArgumentReader(command, rest, TuneCommand.OptionNames), console, cts.Token),
-                    _ => CompareCommand.Run(new ArgumentReader(command, rest, CompareSettings.OptionNames), console, cts.Token),
+                    _ => CompareCommand.Run(CompareSettings.Table.Read(rest), console, cts.Token),
                 };
             }
             catch (Exception e)

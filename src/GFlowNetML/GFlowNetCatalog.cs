@@ -1,4 +1,5 @@
 using GFlowNetML.Evaluation;
+using GFlowNetML.Torch.Training;
 using GFlowNetML.Trainers;
 using GFlowNetML.Tuning;
 using Microsoft.ML;
@@ -81,7 +82,7 @@ public sealed class GFlowNetTrainers
     /// <param name="batchSize">Trajectories per iteration (default 128).</param>
     /// <param name="variant">RL-U, RL-B or RL-G (default RL-U).</param>
     /// <param name="seedColumnName">The numeric column seeding each row's sample (default <c>Seed</c>).</param>
-    public GFlowNetSamplerEstimator PolicyGradient(GFlowNetTask? task = null, int iterations = 2000, int batchSize = 128,
+    public GFlowNetSamplerEstimator PolicyGradient(GFlowNetTask? task = null, int iterations = GFlowNetDefaults.Iterations, int batchSize = GFlowNetDefaults.BatchSize,
         PolicyGradientVariant variant = PolicyGradientVariant.Uniform, string seedColumnName = "Seed")
         => PolicyGradient(new PolicyGradientOptions { Task = task ?? GFlowNetTask.HyperGrid(), Iterations = iterations, BatchSize = batchSize, Variant = variant, SeedColumnName = seedColumnName });
 
@@ -94,7 +95,7 @@ public sealed class GFlowNetTrainers
     /// <param name="batchSize">Trajectories per iteration (default 128).</param>
     /// <param name="delta">The trust-region radius δ (default 0.01).</param>
     /// <param name="seedColumnName">The numeric column seeding each row's sample (default <c>Seed</c>).</param>
-    public GFlowNetSamplerEstimator TrustRegion(GFlowNetTask? task = null, int iterations = 2000, int batchSize = 128, double delta = 0.01, string seedColumnName = "Seed")
+    public GFlowNetSamplerEstimator TrustRegion(GFlowNetTask? task = null, int iterations = GFlowNetDefaults.Iterations, int batchSize = GFlowNetDefaults.BatchSize, double delta = GFlowNetDefaults.TrustRegionDelta, string seedColumnName = "Seed")
         => TrustRegion(new TrustRegionOptions { Task = task ?? GFlowNetTask.HyperGrid(), Iterations = iterations, BatchSize = batchSize, Delta = delta, SeedColumnName = seedColumnName });
 
     /// <summary>The trust-region trainer with all its options.</summary>
@@ -106,7 +107,7 @@ public sealed class GFlowNetTrainers
     /// <param name="batchSize">Trajectories per iteration (default 128).</param>
     /// <param name="learnBackwardPolicy">Learn P_B (TB-B) instead of the uniform one (default false).</param>
     /// <param name="seedColumnName">The numeric column seeding each row's sample (default <c>Seed</c>).</param>
-    public GFlowNetSamplerEstimator TrajectoryBalance(GFlowNetTask? task = null, int iterations = 2000, int batchSize = 128, bool learnBackwardPolicy = false, string seedColumnName = "Seed")
+    public GFlowNetSamplerEstimator TrajectoryBalance(GFlowNetTask? task = null, int iterations = GFlowNetDefaults.Iterations, int batchSize = GFlowNetDefaults.BatchSize, bool learnBackwardPolicy = false, string seedColumnName = "Seed")
         => TrajectoryBalance(new TrajectoryBalanceOptions { Task = task ?? GFlowNetTask.HyperGrid(), Iterations = iterations, BatchSize = batchSize, LearnBackwardPolicy = learnBackwardPolicy, SeedColumnName = seedColumnName });
 
     /// <summary>The trajectory-balance trainer with all its options.</summary>
@@ -118,7 +119,7 @@ public sealed class GFlowNetTrainers
     /// <param name="batchSize">Trajectories per iteration (default 128).</param>
     /// <param name="learnBackwardPolicy">Learn P_B (DB-B) instead of the uniform one (default false).</param>
     /// <param name="seedColumnName">The numeric column seeding each row's sample (default <c>Seed</c>).</param>
-    public GFlowNetSamplerEstimator DetailedBalance(GFlowNetTask? task = null, int iterations = 2000, int batchSize = 128, bool learnBackwardPolicy = false, string seedColumnName = "Seed")
+    public GFlowNetSamplerEstimator DetailedBalance(GFlowNetTask? task = null, int iterations = GFlowNetDefaults.Iterations, int batchSize = GFlowNetDefaults.BatchSize, bool learnBackwardPolicy = false, string seedColumnName = "Seed")
         => DetailedBalance(new DetailedBalanceOptions { Task = task ?? GFlowNetTask.HyperGrid(), Iterations = iterations, BatchSize = batchSize, LearnBackwardPolicy = learnBackwardPolicy, SeedColumnName = seedColumnName });
 
     /// <summary>The detailed-balance trainer with all its options.</summary>
@@ -130,7 +131,7 @@ public sealed class GFlowNetTrainers
     /// <param name="batchSize">Trajectories per iteration (default 128).</param>
     /// <param name="lambda">λ of the sub-trajectory weighting (default 0.9).</param>
     /// <param name="seedColumnName">The numeric column seeding each row's sample (default <c>Seed</c>).</param>
-    public GFlowNetSamplerEstimator SubTrajectoryBalance(GFlowNetTask? task = null, int iterations = 2000, int batchSize = 128, double lambda = 0.9, string seedColumnName = "Seed")
+    public GFlowNetSamplerEstimator SubTrajectoryBalance(GFlowNetTask? task = null, int iterations = GFlowNetDefaults.Iterations, int batchSize = GFlowNetDefaults.BatchSize, double lambda = GFlowNetDefaults.SubTrajectoryLambda, string seedColumnName = "Seed")
         => SubTrajectoryBalance(new SubTrajectoryBalanceOptions { Task = task ?? GFlowNetTask.HyperGrid(), Iterations = iterations, BatchSize = batchSize, SubTrajectoryLambda = lambda, SeedColumnName = seedColumnName });
 
     /// <summary>The sub-trajectory-balance trainer with all its options.</summary>
@@ -141,7 +142,7 @@ public sealed class GFlowNetTrainers
     /// <param name="iterations">Training iterations (default 2000).</param>
     /// <param name="batchSize">Trajectories per iteration (default 128).</param>
     /// <param name="seedColumnName">The numeric column seeding each row's sample (default <c>Seed</c>).</param>
-    public GFlowNetSamplerEstimator FlowMatching(GFlowNetTask? task = null, int iterations = 2000, int batchSize = 128, string seedColumnName = "Seed")
+    public GFlowNetSamplerEstimator FlowMatching(GFlowNetTask? task = null, int iterations = GFlowNetDefaults.Iterations, int batchSize = GFlowNetDefaults.BatchSize, string seedColumnName = "Seed")
         => FlowMatching(new FlowMatchingOptions { Task = task ?? GFlowNetTask.HyperGrid(), Iterations = iterations, BatchSize = batchSize, SeedColumnName = seedColumnName });
 
     /// <summary>The flow-matching trainer with all its options.</summary>

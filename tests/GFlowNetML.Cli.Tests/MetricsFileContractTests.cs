@@ -141,9 +141,10 @@ public sealed class MetricsFileContractTests
         var root = run.RootElement;
         var env = root.GetProperty("Environment");
         Assert.AreEqual("hypergrid", env.GetProperty("Env").GetString());
-        Assert.AreEqual(3, env.GetProperty("Ndim").GetInt32());
-        Assert.AreEqual(5, env.GetProperty("Height").GetInt32());
-        Assert.AreEqual(0.001, env.GetProperty("R0").GetDouble());
+        var parameters = env.GetProperty("Parameters");
+        Assert.AreEqual(3, parameters.GetProperty("ndim").GetInt32());
+        Assert.AreEqual(5, parameters.GetProperty("height").GetInt32());
+        Assert.AreEqual(0.001, parameters.GetProperty("r0").GetDouble());
         Assert.AreEqual(42, root.GetProperty("Trainer").GetProperty("Seed").GetInt64());
         Assert.AreEqual(32, root.GetProperty("Trainer").GetProperty("PolicyHiddenWidth").GetInt32());
     }

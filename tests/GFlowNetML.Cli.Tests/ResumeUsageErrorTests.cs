@@ -76,8 +76,12 @@ public sealed class ResumeUsageErrorTests
 
     [TestMethod]
     [DataRow("\"Threads\": 1,", "\"Threads\": -3,", "run.json has Threads -3; it must be in 1..256 (as --threads).")]
-    [DataRow("\"Env\": \"hypergrid\"", "\"Env\": \"nope\"", "run.json does not describe a valid environment: --env must be one of: hypergrid, sequence, qm9, dag, bitseq; got 'nope'.")]
-    [DataRow("\"Height\": 4", "\"Height\": -4", "run.json does not describe a valid environment: --height must be an integer in 2..1048576; got '-4'.")]
+    [DataRow("\"Env\": \"hypergrid\"", "\"Env\": \"nope\"", "run.json has Environment.Env 'nope'; it must be one of: hypergrid, sequence, qm9, dag, bitseq (as --env).")]
+    [DataRow("\"height\": 4", "\"height\": -4", "run.json: Environment.Parameters.height must be an integer in 2..1048576; got '-4'.")]
+    [DataRow("\"height\": 4", "\"height\": 4.5", "run.json: Environment.Parameters.height must be an integer in 2..1048576; got '4.5'.")]
+    [DataRow("\"height\": 4", "\"height\": 4, \"tokens\": 4", "run.json: Environment.Parameters.tokens is not a parameter of hypergrid; its parameters are: ndim, height, r0, r1, r2.")]
+    [DataRow("\"height\": 4", "\"height\": \"tall\"", "run.json: Environment.Parameters.height must be an integer in 2..1048576; got 'tall'.")]
+    [DataRow("\"Threads\": 1,", "\"Threads\": \"one\",", "run.json has no integer Threads; it must be in 1..256 (as --threads).")]
     public void AnEditedRunJsonIsValidatedLikeTheCommandLineBeforeAnythingNative(string field, string edited, string expected)
     {
         string dir = Path.Combine(_root, "run");

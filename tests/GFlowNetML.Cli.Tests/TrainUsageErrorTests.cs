@@ -86,15 +86,31 @@ public sealed class TrainUsageErrorTests
     [TestMethod]
     [DataRow("--foo", "1")]
     [DataRow("--foo", null)]
-    public void UnknownOptionIsNamedWithTheAllowedOptions(string option, string? value)
+    public void UnknownOptionWithNoCloseNamePointsToHelp(string option, string? value)
     {
         string outDir = Path.Combine(_root, "out");
         string[] extra = value is null ? [option] : [option, value];
         var result = CliHarness.RunInProcess([.. TrainArgs("", outDir), .. extra]);
 
         AssertOneLineUsageError(result, "train");
-        string allowed = string.Join(", ", TrainSettings.OptionNames.Order(StringComparer.Ordinal).Select(n => "--" + n));
-        Assert.AreEqual($"gflownet train: Unknown option --foo for 'train'; allowed options: {allowed}.", result.ErrorLines[0]);
+        Assert.AreEqual("gflownet train: Unknown option --foo for 'train'; 'gflownet train --help' lists its options.", result.ErrorLines[0]);
+        Assert.IsFalse(Directory.Exists(outDir));
+    }
+
+    [TestMethod]
+    [DataRow("--hieght", "height")]        // a swap
+    [DataRow("--iteration", "iterations")] // a letter missing
+    [DataRow("--lr-crtic", "lr-critic")]
+    [DataRow("--batchsize", "batch-size")]
+    [DataRow("--learn-backwards", "learn-backward")] // a switch
+    [DataRow("--checkpoint", "checkpoint-every")]    // a prefix
+    public void UnknownOptionSuggestsTheClosestKnownOne(string option, string suggestion)
+    {
+        string outDir = Path.Combine(_root, "out");
+        var result = CliHarness.RunInProcess([.. TrainArgs("", outDir), option, "3"]);
+
+        AssertOneLineUsageError(result, "train");
+        Assert.AreEqual($"gflownet train: Unknown option {option} for 'train'; did you mean --{suggestion}?", result.ErrorLines[0]);
         Assert.IsFalse(Directory.Exists(outDir));
     }
 

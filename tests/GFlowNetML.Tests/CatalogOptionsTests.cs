@@ -43,7 +43,7 @@ public sealed class CatalogOptionsTests
         {
             var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.GFlowNet().Trainers.PolicyGradient(new PolicyGradientOptions { Threads = bad }));
             Assert.AreEqual("Threads", e.ParamName);
-            StringAssert.Contains(e.Message, "in [1, 256]");
+            StringAssert.Contains(e.Message, "Threads must be an integer in 1..256"); // the declared range and wording, as gflownet --threads
         }
     }
 

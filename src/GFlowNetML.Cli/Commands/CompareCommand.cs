@@ -10,12 +10,9 @@ namespace GFlowNetML.Cli.Commands;
 /// <c>--merge</c>, combines comparisons run separately into one (<see cref="CompareMerge"/>).</summary>
 internal static class CompareCommand
 {
-    public static string Help => $"""
-        gflownet compare --env hypergrid|sequence|qm9|dag|bitseq [environment options] --out DIR
-                         [--methods {CompareSettings.DefaultMethods}] [--seeds 3 | --seed-list 0,5,7]
-                         [--iterations 2000] [--batch-size 128] [--eval-every 10] [--threads 1] [--parallel 1]
-                         [--hidden-layers 4] [--hidden-width 256] [--critic-layers 2] [--critic-width 256]
-        {EnvironmentSettings.Help}
+    /// <summary>The help text, from <see cref="CompareSettings.Table"/>.</summary>
+    public static string Help => CompareSettings.Table.Help("""
+        gflownet compare [--env NAME] [environment options] [--methods LIST] [--seeds N | --seed-list LIST] --out DIR
         gflownet compare --merge DIR1,DIR2,... --out DIR
         Trains every method with every seed (0..N-1 for --seeds N) on one environment, each run with the same budget of
         --iterations × --batch-size trajectories, --parallel runs at a time (each on a thread of this process with --threads
@@ -23,17 +20,20 @@ internal static class CompareCommand
         DIR/compare.json (per method and seed: exact total variation, Jensen-Shannon divergence, log Z, |log Z - log Z*|
         and modes found against trajectories, and seconds; a summary over the seeds) and DIR/compare.png (mean exact total
         variation against trajectories, log scale), then prints the final values as mean ± std over the seeds.
+        Methods are ranked by exact total variation, so the environment's states must be enumerable: every environment
+        qualifies at small enough sizes (bitseq up to 2^24 strings, e.g. --bits 8 --word 4); larger ones are refused.
+        """, $"""
         Methods: {TrainingMethodNames.AllowedVariants} (-b: learned backward policy).
         --merge combines comparisons run separately (in several processes or on several machines, e.g. the RL-T seeds on
         one and the other methods on another) into one: it reads every DIRk/compare.json, checks that they were run on the
         same environment with the same --iterations, --batch-size, --eval-every and network sizes and that no (method,
         seed) run is in two of them, and writes DIR/compare.json and DIR/compare.png and prints the table as one comparison
         of all their runs would (methods in the order above, seeds ascending). DIR must not be one of the inputs.
-        """;
+        """);
 
     public static int Run(ArgumentReader args, IAnsiConsole console, CancellationToken cancellationToken)
     {
-        if (args.Has("merge")) return Merge(args, console);
+        if (args.Has(CompareSettings.Merge)) return Merge(args, console);
         var settings = CompareSettings.Parse(args);
         TorchRuntime.Configure(settings.Threads);
         CompareRunner.EnsureTrainable(settings);
@@ -91,8 +91,8 @@ internal static class CompareCommand
     private static int Merge(ArgumentReader args, IAnsiConsole console)
     {
         args.EnsureOnly(CompareMerge.OptionNames, "--merge");
-        string outDirectory = args.String("out") ?? throw new UsageException("--out is required: the folder the merged compare.json and compare.png are written to.");
-        var directories = CompareMerge.ParseDirectories(args.String("merge")!, outDirectory);
+        string outDirectory = args.String(CompareSettings.Out) ?? throw new UsageException("--out is required: the folder the merged compare.json and compare.png are written to.");
+        var directories = CompareMerge.ParseDirectories(args.String(CompareSettings.Merge)!, outDirectory);
         var inputs = directories.Select(CompareMerge.Read).ToList();
         var merged = CompareMerge.Merge(inputs);
         OutputFolder.EnsureWritable(outDirectory);

@@ -3,17 +3,33 @@ using System.Globalization;
 using System.Text;
 using GFlowNetML.Environments;
 using GFlowNetML.Onnx;
+using GFlowNetML.Parameters;
 using GFlowNetML.Rewards;
 using Spectre.Console;
+using static GFlowNetML.Parameters.ParameterDeclaration;
 
 namespace GFlowNetML.Cli.Commands;
 
 /// <summary><c>gflownet sample</c>: draws objects from an ONNX sampler model and writes them as CSV.</summary>
 internal static class SampleCommand
 {
-    public const string Help = """
-        gflownet sample --model model.onnx -n N --out samples.csv [--seed 0] [--device auto|cpu|cuda] [--gpu 0]
-                        [--mode auto|whole|host] [--batch-size 4096] [--threads 1] [--plot]
+    private static readonly ParameterDeclaration Model = Text("model", "model.onnx", "the ONNX sampler model ('gflownet export' or 'gflownet train --export')", noDefault: "required");
+    private static readonly ParameterDeclaration Samples = Integer("samples", null, 1, long.MaxValue, "the number of objects to draw (also -n)") with { NoDefault = "required" };
+    private static readonly ParameterDeclaration Out = Text("out", "samples.csv", "the CSV file to write", noDefault: "required");
+    private static readonly ParameterDeclaration Seed = ParameterDeclaration.Seed("seed", "the seed of the draws (the same samples on any batch size)");
+    private static readonly ParameterDeclaration Device = Choice("device", "auto", ["auto", "cpu", "cuda"], "where ONNX Runtime runs: CUDA when available (auto), or the one named");
+    private static readonly ParameterDeclaration Gpu = Integer("gpu", 0, 0, 64, "the CUDA device id");
+    private static readonly ParameterDeclaration Mode = Choice("mode", "auto", ["auto", "whole", "host"], "whole: each batch's trajectory loop inside ONNX Runtime (built-in environments); host: the host steps the environment");
+    private static readonly ParameterDeclaration BatchSize = Integer("batch-size", 4096, 1, SamplerSessionOptions.MaxBatchSize, "objects per ONNX Runtime call");
+    private static readonly ParameterDeclaration Threads = Integer("threads", 1, 0, 256, "ONNX Runtime threads (0: one per core)");
+    private static readonly ParameterDeclaration Plot = Flag("plot", "also write the CSV's name with .png: the empirical distribution against the target, or the log R histogram");
+
+    /// <summary>The option table of <c>gflownet sample</c>.</summary>
+    private static readonly OptionTable Table = new("sample", [new("Options:", [Model, Samples, Out, Seed, Device, Gpu, Mode, BatchSize, Threads, Plot])]);
+
+    /// <summary>The help text, from the option table.</summary>
+    public static string Help => Table.Help("""
+        gflownet sample --model model.onnx -n N --out samples.csv [options]
         Draws N objects (one CSV row each: object,log_probability,log_reward; for a sequence task whose tokens have names,
         QM9's building blocks, a fourth column blocks with their SMILES). --mode whole runs each batch's whole
         trajectory loop inside ONNX Runtime (built-in environments), host steps the environment on the host and calls the
@@ -21,44 +37,41 @@ internal static class SampleCommand
         use one thread per core. --plot also writes the CSV's name with .png: the drawn objects' empirical distribution
         against the model's target where the space is enumerable (heat maps for a 2-D hyper-grid, edge marginals for dag,
         else a rank plot and a scatter), else the histogram of their log R.
-        """;
+        """);
 
-    public static readonly string[] OptionNames = ["model", "samples", "out", "seed", "device", "gpu", "mode", "batch-size", "threads"];
-
-    public static readonly IReadOnlySet<string> FlagNames = new HashSet<string> { "plot" };
+    /// <summary>Reads the arguments after <c>sample</c> (with <c>-n N</c> for <c>--samples N</c>).</summary>
+    public static ArgumentReader Read(string[] args) => Table.Read(Normalize(args));
 
     /// <summary>Accepts <c>-n N</c> for <c>--samples N</c>.</summary>
-    public static string[] Normalize(string[] args) => args.Select(a => a == "-n" ? "--samples" : a).ToArray();
+    private static string[] Normalize(string[] args) => args.Select(a => a == "-n" ? "--" + Samples.Name : a).ToArray();
 
     public static int Run(ArgumentReader args, IAnsiConsole console, CancellationToken cancellationToken)
     {
-        string model = args.String("model") ?? throw new UsageException("--model is required: the .onnx sampler model ('gflownet export' or 'gflownet train --export').");
-        if (!args.Has("samples")) throw new UsageException("-n (--samples) is required: the number of objects to draw.");
-        int n = args.Int("samples", 0, 1);
-        string outPath = args.String("out") ?? throw new UsageException("--out is required: the CSV file to write.");
-        long seed = args.Long("seed", 0);
-        var device = args.String("device", "auto") switch
+        string model = args.String(Model) ?? throw new UsageException("--model is required: the .onnx sampler model ('gflownet export' or 'gflownet train --export').");
+        if (!args.Has(Samples)) throw new UsageException("-n (--samples) is required: the number of objects to draw.");
+        int n = args.Int(Samples);
+        string outPath = args.String(Out) ?? throw new UsageException("--out is required: the CSV file to write.");
+        long seed = args.Long(Seed);
+        var device = args.String(Device) switch
         {
-            "auto" => SamplerDevice.Auto,
             "cpu" => SamplerDevice.Cpu,
             "cuda" => SamplerDevice.Cuda,
-            var other => throw new UsageException($"--device must be one of: auto, cpu, cuda; got '{other}'."),
+            _ => SamplerDevice.Auto,
         };
-        var mode = args.String("mode", "auto") switch
+        var mode = args.String(Mode) switch
         {
-            "auto" => SamplingMode.Auto,
             "whole" => SamplingMode.WholeTrajectory,
             "host" => SamplingMode.HostLoop,
-            var other => throw new UsageException($"--mode must be one of: auto, whole, host; got '{other}'."),
+            _ => SamplingMode.Auto,
         };
         var options = new SamplerSessionOptions
         {
-            Device = device, GpuDeviceId = args.Int("gpu", 0, 0, 64), BatchSize = args.Int("batch-size", 4096, 1, SamplerSessionOptions.MaxBatchSize), Threads = args.Int("threads", 1, 0, 256),
+            Device = device, GpuDeviceId = args.Int(Gpu), BatchSize = args.Int(BatchSize), Threads = args.Int(Threads),
         };
         if (!File.Exists(model)) throw new UsageException($"--model '{model}' does not exist.");
         OutputFolder.EnsureFileWritable(outPath, "--out");
         if (SamePath(outPath, model)) throw new UsageException($"--out '{outPath}' is the --model file; writing the samples there would destroy the model.");
-        string? plotPath = args.Flag("plot") ? Plots.SamplePlots.PathFor(outPath) : null;
+        string? plotPath = args.Flag(Plot) ? Plots.SamplePlots.PathFor(outPath) : null;
         if (plotPath is not null && (SamePath(plotPath, outPath) || SamePath(plotPath, model)))
             throw new UsageException($"--plot writes '{plotPath}', which is {(SamePath(plotPath, outPath) ? "--out" : "--model")}; give --out a name that does not end in .png.");
 

@@ -7,25 +7,22 @@ namespace GFlowNetML.Cli.Commands;
 /// <summary><c>gflownet train</c>: trains a sampler, shows progress, prints a final table and writes metrics.json.</summary>
 internal static class TrainCommand
 {
-    public static string Help => $"""
-        gflownet train --env hypergrid|sequence|qm9|dag|bitseq [environment options] --method rl-u|rl-b|rl-g|rl-t|tb|db|subtb|fm
-                       --iterations N --batch-size B --seed S --eval-every K --out DIR [--checkpoint-every K] [--threads T]
-                       [--eval-samples 1000] [--top-k 100] [--lr 1e-3] [--lr-logz 0.1] [--lr-critic 5e-3] [--lambda 0.99]
-                       [--epsilon-start 0] [--epsilon-end 0] [--epsilon-decay 0.99] [--hidden-layers 4] [--hidden-width 256]
-                       [--critic-layers 2] [--critic-width 256] [--log-reward-clamp -12] [--learn-backward]
-                       [--backward-lambda 1] [--subtb-lambda 0.9] [--delta 0.01] [--cg-iterations 10] [--line-search-steps 20]
-                       [--export model.onnx] [--plot] [--force]
-        {EnvironmentSettings.Help}
+    /// <summary>The help text, from <see cref="TrainOptions.Table"/>.</summary>
+    public static string Help => TrainOptions.Table.Help("""
+        gflownet train [--env NAME] [environment options] [--method NAME] [training options] --out DIR
         gflownet train --resume DIR [--iterations N] [--threads T] [--export model.onnx] [--plot]
-          --plot writes curves.png (evaluations and training loss) and distribution.png next to metrics.json: learned
-          against target (heat maps for a 2-D hyper-grid, edge marginals for dag, else a rank plot and a scatter), or the
-          evaluation samples' log-reward histogram where the space is too large to enumerate
-          --force replaces the run already in --out (refused otherwise: continue it with --resume)
-        """;
+        Trains a sampler on a built-in environment, shows progress, prints a final table and writes DIR/metrics.json
+        and DIR/run.json (the options, for --resume).
+        """, """
+        --plot writes curves.png (evaluations and training loss) and distribution.png next to metrics.json: learned
+        against target (heat maps for a 2-D hyper-grid, edge marginals for dag, else a rank plot and a scatter), or the
+        evaluation samples' log-reward histogram where the space is too large to enumerate.
+        With --resume only --iterations (more, in total), --threads, --export and --plot may be given; the rest is run.json's.
+        """);
 
     public static int Run(ArgumentReader args, IAnsiConsole console, CancellationToken cancellationToken)
     {
-        string? resume = args.String("resume");
+        string? resume = args.String(TrainOptions.Resume);
         TrainSettings settings;
         string outDir;
         int? extraIterations = null;
@@ -33,30 +30,30 @@ internal static class TrainCommand
         GFlowNetML.Environments.GFlowNetEnvironment? env = null;
         if (resume is not null)
         {
-            args.EnsureOnly(["resume", "iterations", "threads", "export", "plot"], "--resume");
+            args.EnsureOnly(TrainOptions.ResumeOptions, "--resume");
             outDir = resume;
             if (Directory.Exists(resume)) folderLock.Acquire(resume, "--resume");
             settings = TrainSettings.Load(resume);
-            if (args.Has("iterations")) extraIterations = args.Int("iterations", 0, 1);
-            settings.Threads = args.Int("threads", settings.Threads, 1, 256);
+            if (args.Has(TrainOptions.Iterations)) extraIterations = args.Int(TrainOptions.Iterations);
+            if (args.Has(TrainOptions.Threads)) settings.Threads = args.Int(TrainOptions.Threads);
             if (!File.Exists(Torch.Checkpoints.TrainingCheckpoint.PathIn(resume)))
                 throw new UsageException($"--resume '{resume}' holds no checkpoint; the run must have been started with --checkpoint-every.");
         }
         else
         {
             settings = TrainSettings.Parse(args);
-            outDir = args.String("out") ?? throw new UsageException("--out is required: the folder metrics.json is written to.");
+            outDir = args.String(TrainOptions.Out) ?? throw new UsageException("--out is required: the folder metrics.json is written to.");
             // Everything the command line implies is checked before the folder is made: a refused run leaves nothing.
             if (settings.Trainer.CheckpointEvery > 0) settings.Trainer.CheckpointDirectory = Path.GetFullPath(outDir);
             env = settings.CreateEnvironment();
             InCliTerms(() => GFlowNetTrainer.CheckOptions(env, settings.Trainer));
             OutputFolder.EnsureWritable(outDir);
             folderLock.Acquire(outDir, "--out"); // before run.json is written: a running run's folder is never overwritten
-            ClaimFolder(outDir, args.Flag("force"));
+            ClaimFolder(outDir, args.Flag(TrainOptions.Force));
             settings.Save(outDir);
         }
 
-        string? exportPath = args.String("export");
+        string? exportPath = args.String(TrainOptions.Export);
         if (exportPath is not null) OutputFolder.EnsureFileWritable(exportPath, "--export");
         TorchRuntime.Configure(settings.Threads);
         env ??= settings.CreateEnvironment();
@@ -107,7 +104,7 @@ internal static class TrainCommand
         MetricsFile.Write(outDir, result, env.Description, options.Method, options.Seed, options.LearnBackwardPolicy, trainer.Guide?.Name, extra,
             result.Completed ? MetricsFile.Completed : MetricsFile.Interrupted);
         console.MarkupLineInterpolated($"Wrote {Path.Combine(outDir, MetricsFile.FileName)}");
-        if (args.Flag("plot"))
+        if (args.Flag(TrainOptions.Plot))
             foreach (string picture in Plots.TrainingPlots.Write(outDir, trainer, result)) console.MarkupLineInterpolated($"Wrote {picture}");
         if (exportPath is not null) ExportCommand.Write(console, Torch.Export.PolicyExport.FromTrainer(trainer, result.Final), env, exportPath);
         if (!result.Completed)

@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using GFlowNetML.Parameters;
 using GFlowNetML.Trainers;
 using GFlowNetML.Tuning;
 using Microsoft.ML;
 using Spectre.Console;
+using static GFlowNetML.Parameters.ParameterDeclaration;
 
 namespace GFlowNetML.Cli.Commands;
 
@@ -21,15 +23,43 @@ internal static class TuneCommand
 
     private const string PointsExample = """[{"LearningRate": 0.001, "LogZLearningRate": 0.1}]""";
 
-    public static string Help => $"""
+    private static readonly ParameterDeclaration Method = TrainOptions.Method with { Description = "the method whose ML.NET estimator is tuned" };
+    private static readonly ParameterDeclaration Tuner = Choice("tuner", "cfo", ["cfo", "random", "grid"], "cost-frugal (CFO), random or grid search");
+    private static readonly ParameterDeclaration Trials = Integer("trials", 10, 1, 100_000, "the number of trials");
+    private static readonly ParameterDeclaration MaxSeconds = Number("max-seconds", null, 0, double.PositiveInfinity, "stop starting trials after this many seconds", exclusiveMinimum: true) with { NoDefault = "no limit" };
+    private static readonly ParameterDeclaration Seed = Integer("seed", 0, 0, long.MaxValue, "the tuner's seed (every trial trains with one seed derived from it)");
+    private static readonly ParameterDeclaration Out = Text("out", "DIR", "the folder tune.json, tune-state.json and tune-run.json are written to", noDefault: "required");
+    private static readonly ParameterDeclaration Iterations = Integer("iterations", 200, 1, long.MaxValue, "training iterations of each trial");
+    private static readonly ParameterDeclaration BatchSize = Integer("batch-size", 64, 1, long.MaxValue, "trajectories per iteration (when not tuned)");
+    private static readonly ParameterDeclaration EvalEvery = Integer("eval-every", 50, 1, long.MaxValue, "evaluate every K iterations");
+    private static readonly ParameterDeclaration Objective = Choice("objective", "auto", ["auto", "tv", "logz", "topk"], "the metric minimised: exact TV where enumerable else -top-k mean reward (auto), tv, |log Z - log Z*| (logz) or topk");
+    private static readonly ParameterDeclaration GridSteps = Integer("grid-steps", 3, 2, 1000, "values per dimension of --tuner grid");
+    private static readonly ParameterDeclaration Exclude = Text("exclude", "Name,Name", "options kept at their defaults (not tuned)");
+    private static readonly ParameterDeclaration Round = Integer("round", 1, 1, 1024, "trials proposed at a time (the tuner hears of them when the round ends)");
+    private static readonly ParameterDeclaration Parallel = Integer("parallel", null, 1, 1024, "trials trained at once (at most --round)") with { NoDefault = "the machine's cores" };
+    private static readonly ParameterDeclaration EarlyStopping = Choice("early-stopping", "none", ["none", "median", "asha"], "stop poor trials at their evaluations");
+    private static readonly ParameterDeclaration GracePeriod = Integer("grace-period", null, 1, long.MaxValue, "no trial is stopped before this many iterations") with { NoDefault = "--eval-every" };
+    private static readonly ParameterDeclaration ReductionFactor = Integer("reduction-factor", 3, 2, 1000, "asha keeps the top 1/factor at each rung");
+    private static readonly ParameterDeclaration Rungs = Text("rungs", "N,N", "asha's rungs in iterations (instead of --grace-period × factor^k)");
+    private static readonly ParameterDeclaration Resume = Text("resume", "DIR", "continue the tune in DIR with the options it was started with (only --parallel may change)");
+    private static readonly ParameterDeclaration Points = Text("points", "FILE.json", "known configurations evaluated first");
+
+    private static readonly ParameterDeclaration Threads = TrainOptions.Threads with { Description = "torch threads of each trial" };
+
+    /// <summary>The option table of <c>gflownet tune</c>.</summary>
+    private static readonly OptionTable Table = new("tune",
+    [
+        .. EnvironmentSettings.Groups,
+        new("Tuning:", [Method, Tuner, Trials, MaxSeconds, Seed, Iterations, BatchSize, EvalEvery, Objective, GridSteps, Exclude, Points]),
+        new("Running:", [Threads, Round, Parallel, Out, Resume]),
+        new("Early stopping:", [EarlyStopping, GracePeriod, ReductionFactor, Rungs]),
+    ]);
+
+    /// <summary>The help text, from the option table.</summary>
+    public static string Help => Table.Help("""
+        gflownet tune [--env NAME] [environment options] [--method NAME] [--tuner cfo|random|grid] [--trials N] --out DIR
         gflownet tune --resume DIR [--parallel P]
-        gflownet tune --env hypergrid|sequence|qm9|dag|bitseq [environment options] --method rl-u|rl-b|rl-g|rl-t|tb|db|subtb|fm
-                      --tuner cfo|random|grid --trials N [--max-seconds S] --seed S --out DIR
-                      [--iterations 200] [--batch-size 64] [--eval-every 50] [--objective auto|tv|logz|topk]
-                      [--grid-steps 3] [--exclude Name,Name] [--threads 1] [--round 1] [--parallel CORES]
-                      [--early-stopping none|median|asha] [--grace-period EVAL_EVERY] [--reduction-factor 3] [--rungs N,N]
-                      [--points FILE.json]
-        {EnvironmentSettings.Help}
+        """, $"""
         Each trial fits the method's ML.NET estimator with --iterations iterations and the options the tuner proposes
         (learning rates, network size, batch size and the method's own options; --exclude keeps some at their defaults, or
         at --batch-size). Every trial trains with the same seed. The objective: the final exact total variation where the
@@ -53,64 +83,52 @@ internal static class TuneCommand
         option values by name (e.g. {PointsExample}; case and dashes ignored, an option
         not named takes its default), each checked against the search space. They are trials 0, 1, ... and cfo then starts
         from the best of them; they are kept in DIR/tune-run.json, so --resume evaluates the same ones.
-        """;
+        """);
 
-    public static readonly string[] OptionNames =
-    [
-        .. EnvironmentSettings.OptionNames, "method", "tuner", "trials", "max-seconds", "seed", "out", "iterations", "batch-size",
-        "eval-every", "objective", "grid-steps", "exclude", "threads", "round", "parallel",
-        "early-stopping", "grace-period", "reduction-factor", "rungs", "resume", "points",
-    ];
+    /// <summary>The option names (without dashes).</summary>
+    public static string[] OptionNames => Table.OptionNames;
 
-    private static readonly string[] Methods = ["rl-u", "rl-b", "rl-g", "rl-t", "tb", "db", "subtb", "fm"];
-    private static readonly string[] Tuners = ["cfo", "random", "grid"];
-    private static readonly string[] Objectives = ["auto", "tv", "logz", "topk"];
-    private static readonly string[] EarlyStoppingRules = ["none", "median", "asha"];
 
     public static int Run(ArgumentReader args, IAnsiConsole console, CancellationToken cancellationToken)
     {
         using var folderLock = new RunLock();
-        string? resume = args.String("resume");
+        string? resume = args.String(Resume);
         JsonArray? points = null;
         if (resume is not null)
         {
-            args.EnsureOnly(["resume", "parallel"], "--resume");
+            args.EnsureOnly([Resume.Name, Parallel.Name], "--resume");
             if (!Directory.Exists(resume)) throw new UsageException($"--resume '{resume}' does not exist; give the --out folder of a tune.");
             folderLock.Acquire(resume, "--resume");
-            string? parallelOverride = args.String("parallel");
+            string? parallelOverride = args.String(Parallel.Name);
             var (arguments, savedPoints) = LoadRun(resume);
             points = savedPoints;
-            args = new ArgumentReader("tune", [.. arguments, .. parallelOverride is null ? [] : new[] { "--parallel", parallelOverride }], OptionNames);
+            args = new ArgumentReader("tune", [.. arguments, .. parallelOverride is null ? [] : new[] { "--" + Parallel.Name, parallelOverride }], OptionNames);
         }
         var environment = EnvironmentSettings.Parse(args);
-        string method = args.String("method", "rl-u");
-        if (!Methods.Contains(method))
-            throw new UsageException($"--method must be one of: {string.Join(", ", Methods)}; got '{method}'.");
-        string tunerName = args.String("tuner", "cfo");
-        if (!Tuners.Contains(tunerName)) throw new UsageException($"--tuner must be one of: {string.Join(", ", Tuners)}; got '{tunerName}'.");
-        string objectiveName = args.String("objective", "auto");
-        if (!Objectives.Contains(objectiveName)) throw new UsageException($"--objective must be one of: {string.Join(", ", Objectives)}; got '{objectiveName}'.");
-        int trials = args.Int("trials", 10, 1, 100_000);
-        double maxSeconds = args.Double("max-seconds", double.PositiveInfinity, 0, exclusiveMin: true);
-        int seed = args.Int("seed", 0, 0);
-        int iterations = args.Int("iterations", 200, 1);
-        int batchSize = args.Int("batch-size", 64, 1);
-        int evalEvery = args.Int("eval-every", 50, 1);
-        int gridSteps = args.Int("grid-steps", 3, 2, 1000);
-        int threads = args.Int("threads", 1, 1, 256);
-        int round = args.Int("round", 1, 1, 1024);
-        int parallel = args.Int("parallel", Environment.ProcessorCount, 1, 1024);
-        if (args.Has("grid-steps") && tunerName != "grid") throw new UsageException($"--grid-steps applies to --tuner grid only; got --tuner {tunerName}.");
+        string method = args.String(Method)!;
+        string tunerName = args.String(Tuner)!;
+        string objectiveName = args.String(Objective)!;
+        int trials = args.Int(Trials);
+        double maxSeconds = args.Has(MaxSeconds) ? args.Double(MaxSeconds) : double.PositiveInfinity;
+        int seed = args.Int(Seed);
+        int iterations = args.Int(Iterations);
+        int batchSize = args.Int(BatchSize);
+        int evalEvery = args.Int(EvalEvery);
+        int gridSteps = args.Int(GridSteps);
+        int threads = args.Int(Threads);
+        int round = args.Int(Round);
+        int parallel = args.Has(Parallel) ? args.Int(Parallel) : Environment.ProcessorCount;
+        if (args.Has(GridSteps) && tunerName != "grid") throw new UsageException($"--grid-steps applies to --tuner grid only; got --tuner {tunerName}.");
         var earlyStopping = ParseEarlyStopping(args);
         var options = CreateOptions(method);
         options.Iterations = iterations;
         options.BatchSize = batchSize;
         options.EvalEvery = evalEvery;
         options.Threads = threads;
-        var space = CreateSearchSpace(options, args.String("exclude"));
-        if (resume is null && args.String("points") is { } pointsFile) points = ReadPoints(pointsFile);
-        var initialPoints = points is null ? [] : InitialPoints(points, space, resume is null ? $"--points {args.String("points")}" : Path.Combine(resume, RunFileName));
-        string outDir = resume ?? args.String("out") ?? throw new UsageException("--out is required: the folder tune.json is written to.");
+        var space = CreateSearchSpace(options, args.String(Exclude));
+        if (resume is null && args.String(Points) is { } pointsFile) points = ReadPoints(pointsFile);
+        var initialPoints = points is null ? [] : InitialPoints(points, space, resume is null ? $"--points {args.String(Points)}" : Path.Combine(resume, RunFileName));
+        string outDir = resume ?? args.String(Out) ?? throw new UsageException("--out is required: the folder tune.json is written to.");
         environment.EnsureEncodable();
         if (resume is null)
         {
@@ -118,7 +136,7 @@ internal static class TuneCommand
             folderLock.Acquire(outDir, "--out");
             // A new tune: the state of an earlier one in this folder is not resumed.
             File.Delete(Path.Combine(outDir, "tune-state.json"));
-            SaveRun(outDir, args.ToArguments("out", "parallel", "points"), points);
+            SaveRun(outDir, args.ToArguments(Out.Name, Parallel.Name, Points.Name), points);
         }
 
         TorchRuntime.Configure(threads);
@@ -248,26 +266,24 @@ internal static class TuneCommand
     /// <summary>--early-stopping and its settings; the settings are refused where the rule does not read them.</summary>
     private static EarlyStoppingOptions ParseEarlyStopping(ArgumentReader args)
     {
-        string rule = args.String("early-stopping", "none");
-        if (!EarlyStoppingRules.Contains(rule))
-            throw new UsageException($"--early-stopping must be one of: {string.Join(", ", EarlyStoppingRules)}; got '{rule}'.");
+        string rule = args.String(EarlyStopping)!;
         if (rule == "none")
-            foreach (var name in (string[])["grace-period", "reduction-factor", "rungs"])
-                if (args.Has(name)) throw new UsageException($"--{name} applies to --early-stopping median or asha only; got --early-stopping none.");
+            foreach (var o in new[] { GracePeriod, ReductionFactor, Rungs })
+                if (args.Has(o)) throw new UsageException($"--{o.Name} applies to --early-stopping median or asha only; got --early-stopping none.");
         if (rule == "median")
-            foreach (var name in (string[])["reduction-factor", "rungs"])
-                if (args.Has(name)) throw new UsageException($"--{name} applies to --early-stopping asha only; got --early-stopping median.");
-        int? grace = args.Has("grace-period") ? args.Int("grace-period", 1, 1) : null;
-        int factor = args.Int("reduction-factor", 3, 2, 1000);
+            foreach (var o in new[] { ReductionFactor, Rungs })
+                if (args.Has(o)) throw new UsageException($"--{o.Name} applies to --early-stopping asha only; got --early-stopping median.");
+        int? grace = args.Has(GracePeriod) ? args.Int(GracePeriod) : null;
+        int factor = args.Int(ReductionFactor);
         int[]? rungs = null;
-        if (args.String("rungs") is { } raw)
+        if (args.String(Rungs) is { } raw)
         {
             var parts = raw.Split(',', StringSplitOptions.TrimEntries);
             rungs = new int[parts.Length];
             for (int i = 0; i < parts.Length; i++)
                 if (!int.TryParse(parts[i], System.Globalization.NumberStyles.None, CultureInfo.InvariantCulture, out rungs[i]) || rungs[i] < 1 || (i > 0 && rungs[i] <= rungs[i - 1]))
                     throw new UsageException($"--rungs must be positive iteration counts in increasing order, separated by commas (e.g. 50,150); got '{raw}'.");
-            if (args.Has("grace-period"))
+            if (args.Has(GracePeriod))
                 throw new UsageException("--grace-period and --rungs cannot both be given: with --rungs the first rung is the grace period.");
             grace = rungs[0];
         }

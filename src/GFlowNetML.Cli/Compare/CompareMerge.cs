@@ -17,7 +17,7 @@ internal sealed record MergeInput(string Directory, CompareContents Contents);
 internal static class CompareMerge
 {
     /// <summary>The options allowed with <c>--merge</c>.</summary>
-    public static readonly string[] OptionNames = ["merge", "out"];
+    public static readonly string[] OptionNames = [CompareSettings.Merge.Name, CompareSettings.Out.Name];
 
     /// <summary>Method variants in the standard order: rl-u, rl-b, rl-g, rl-t, rl-t-b, tb, tb-b, db, db-b, subtb,
     /// subtb-b, fm.</summary>

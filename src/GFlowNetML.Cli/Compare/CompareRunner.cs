@@ -76,7 +76,7 @@ internal sealed class CompareRunner(CompareSettings settings)
     /// invalid options) is reported before any run starts rather than after hours of the others.</summary>
     public static void EnsureTrainable(CompareSettings settings)
     {
-        var tiny = new HyperGrid(1, 2, settings.Environment.R0, settings.Environment.R1, settings.Environment.R2);
+        var tiny = new HyperGrid(1, 2);
         foreach (var method in settings.Methods)
         {
             var options = settings.OptionsFor(method, seed: 0);

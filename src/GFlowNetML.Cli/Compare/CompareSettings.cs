@@ -1,5 +1,7 @@
 using System.Globalization;
+using GFlowNetML.Parameters;
 using GFlowNetML.Torch.Training;
+using static GFlowNetML.Parameters.ParameterDeclaration;
 
 namespace GFlowNetML.Cli.Compare;
 
@@ -13,13 +15,26 @@ internal sealed record MethodVariant(string Name, TrainingMethod Method, bool Le
 /// trajectory budget and how to run (threads, concurrent runs).</summary>
 internal sealed class CompareSettings
 {
-    public const string DefaultMethods = "rl-u,rl-b,rl-g,rl-t,tb,db,subtb,fm";
+    public static readonly string DefaultMethods = string.Join(",", TrainOptions.MethodNames);
 
-    public static readonly string[] OptionNames =
+    public static readonly ParameterDeclaration MethodList = Text("methods", "LIST", $"the methods, comma-separated, from: {TrainingMethodNames.AllowedVariants} (-b: learned backward policy)") with { Default = DefaultMethods };
+    public static readonly ParameterDeclaration SeedCount = Integer("seeds", 3, 1, 1000, "train each method with the seeds 0..N-1");
+    public static readonly ParameterDeclaration SeedList = Text("seed-list", "0,5,7", "the seeds, comma-separated (instead of --seeds)");
+    public static readonly ParameterDeclaration ParallelRuns = Integer("parallel", 1, 1, 256, "runs at a time, each on a thread of its own");
+    public static readonly ParameterDeclaration Out = Text("out", "DIR", "the folder compare.json and compare.png are written to", noDefault: "required");
+    public static readonly ParameterDeclaration Merge = Text("merge", "DIR1,DIR2,...", "combine comparisons run separately (with --out only)");
+
+    /// <summary>The option table of <c>gflownet compare</c>.</summary>
+    public static readonly OptionTable Table = new("compare",
     [
-        .. EnvironmentSettings.OptionNames, "methods", "seeds", "seed-list", "iterations", "batch-size", "eval-every",
-        "threads", "parallel", "out", .. TrainSettings.NetworkOptionNames, "merge",
-    ];
+        .. EnvironmentSettings.Groups,
+        new("Comparison:", [MethodList, SeedCount, SeedList, TrainOptions.Iterations, TrainOptions.BatchSize, TrainOptions.EvalEvery, TrainOptions.Threads, ParallelRuns]),
+        new("Networks (every run):", TrainOptions.Networks),
+        new("Output:", [Out, Merge]),
+    ]);
+
+    /// <summary>The option names of the table (without dashes).</summary>
+    public static string[] OptionNames => Table.OptionNames;
 
     public required EnvironmentSettings Environment { get; init; }
     public required IReadOnlyList<MethodVariant> Methods { get; init; }
@@ -50,20 +65,20 @@ internal sealed class CompareSettings
     public static CompareSettings Parse(ArgumentReader a)
     {
         var environment = EnvironmentSettings.Parse(a);
-        var methods = ParseMethods(a.String("methods", DefaultMethods));
+        var methods = ParseMethods(a.String(MethodList)!);
         var seeds = ParseSeeds(a);
         var trainer = new GFlowNetTrainerOptions
         {
-            Iterations = a.Int("iterations", 2000, 1),
-            BatchSize = a.Int("batch-size", 128, 1),
-            EvalEvery = a.Int("eval-every", 10, 1),
+            Iterations = a.Int(TrainOptions.Iterations),
+            BatchSize = a.Int(TrainOptions.BatchSize),
+            EvalEvery = a.Int(TrainOptions.EvalEvery),
         };
         TrainSettings.ParseNetworks(a, trainer);
-        int threads = a.Int("threads", 1, 1, 256);
-        int parallel = a.Int("parallel", 1, 1, 256);
+        int threads = a.Int(TrainOptions.Threads);
+        int parallel = a.Int(ParallelRuns);
         environment.EnsureEncodable();
         environment.EnsureGuideFor(methods.Select(m => m.Method));
-        string outDirectory = a.String("out") ?? throw new UsageException("--out is required: the folder compare.json and compare.png are written to.");
+        string outDirectory = a.String(Out) ?? throw new UsageException("--out is required: the folder compare.json and compare.png are written to.");
         return new CompareSettings
         {
             Environment = environment, Methods = methods, Seeds = seeds, Trainer = trainer, Threads = threads, Parallel = parallel,
@@ -91,9 +106,9 @@ internal sealed class CompareSettings
 
     private static List<long> ParseSeeds(ArgumentReader a)
     {
-        string? list = a.String("seed-list");
-        if (list is null) return [.. Enumerable.Range(0, a.Int("seeds", 3, 1, 1000)).Select(i => (long)i)];
-        if (a.Has("seeds"))
+        string? list = a.String(SeedList);
+        if (list is null) return [.. Enumerable.Range(0, a.Int(SeedCount)).Select(i => (long)i)];
+        if (a.Has(SeedCount))
             throw new UsageException("--seeds and --seed-list cannot be used together; give --seeds N for seeds 0..N-1, or --seed-list with the seeds, e.g. 0,5,7.");
         var seeds = new List<long>();
         foreach (string item in list.Split(','))

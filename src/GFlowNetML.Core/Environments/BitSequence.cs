@@ -30,6 +30,13 @@ public sealed class BitSequence : GFlowNetEnvironment
     private readonly int _lanes;          // ⌈n / 64⌉
     private readonly bool _explicitCodebook;
 
+    /// <summary>The largest codebook size |M|.</summary>
+    public const int MaxCodebook = 65536;
+
+    /// <summary>The declared parameters (<c>bits</c>, <c>word</c>, <c>codebook</c>, <c>temperature</c>, <c>mode-radius</c>,
+    /// <c>codebook-seed</c>) with their defaults and ranges.</summary>
+    public static EnvironmentDeclaration Declaration => BitSequenceDeclaration.Value;
+
     /// <summary>Creates a bit-sequence task with a seeded random codebook.</summary>
     /// <param name="bits">The string length n (at least 1, a multiple of <paramref name="word"/>); default 120.</param>
     /// <param name="word">The word size k, the number of bits one action appends (1..16); default 4.</param>
@@ -41,7 +48,7 @@ public sealed class BitSequence : GFlowNetEnvironment
     public BitSequence(int bits = 120, int word = 4, int codebook = 60, double temperature = 1.0, long seed = 0, int? modeRadius = null)
     {
         ValidateShape(bits, word);
-        if (codebook < 1 || codebook > 65536)
+        if (codebook < 1 || codebook > MaxCodebook)
             throw new ArgumentOutOfRangeException(nameof(codebook), codebook, "codebook must lie in 1..65536.");
         Bits = bits;
         WordSize = word;
@@ -63,7 +70,7 @@ public sealed class BitSequence : GFlowNetEnvironment
     public BitSequence(int word, IReadOnlyList<string> codebook, double temperature = 1.0, int? modeRadius = null)
     {
         ArgumentNullException.ThrowIfNull(codebook);
-        if (codebook.Count < 1 || codebook.Count > 65536)
+        if (codebook.Count < 1 || codebook.Count > MaxCodebook)
             throw new ArgumentOutOfRangeException(nameof(codebook), codebook.Count, "codebook must hold 1..65536 strings.");
         int bits = codebook[0]?.Length ?? 0;
         if (bits == 0) throw new ArgumentException("Codebook string 0 is empty; codebook strings must hold at least one bit.", nameof(codebook));

@@ -25,6 +25,10 @@ public sealed class DagEnvironment : GFlowNetEnvironment
     /// <summary>The largest number of nodes.</summary>
     public const int MaxNodes = 20;
 
+    /// <summary>The declared parameters (<c>nodes</c>, <c>edges</c>, <c>samples</c>, <c>noise</c>, <c>data-seed</c>,
+    /// <c>data</c>) with their defaults and ranges.</summary>
+    public static EnvironmentDeclaration Declaration => DagDeclaration.Value;
+
     /// <summary>The largest number of nodes for which <see cref="EnumerateStates"/> enumerates the DAGs (29,281 for 5 nodes;
     /// 6 nodes would be 3,781,503 states of 72 integers).</summary>
     public const int MaxEnumeratedNodes = 5;

@@ -19,6 +19,13 @@ public sealed class HyperGrid : GFlowNetEnvironment
     private readonly bool[] _band;
     private readonly double _logR0, _logOuter, _logBand;
 
+    /// <summary>The largest D · H: the width of the K-hot encoding.</summary>
+    public const int MaxEncodingWidth = 1 << 20;
+
+    /// <summary>The declared parameters (<c>ndim</c>, <c>height</c>, <c>r0</c>, <c>r1</c>, <c>r2</c>) with their defaults
+    /// and ranges, from which the catalog and the <c>gflownet</c> command build a hyper-grid.</summary>
+    public static EnvironmentDeclaration Declaration => HyperGridDeclaration.Value;
+
     /// <summary>Creates a hyper-grid.</summary>
     /// <param name="ndim">The number of dimensions D (at least 1).</param>
     /// <param name="height">The side length H (at least 2).</param>
@@ -32,7 +39,7 @@ public sealed class HyperGrid : GFlowNetEnvironment
         if (!(r0 > 0) || double.IsInfinity(r0)) throw new ArgumentOutOfRangeException(nameof(r0), r0, "r0 must be a finite number greater than 0.");
         if (!(r1 >= 0) || double.IsInfinity(r1)) throw new ArgumentOutOfRangeException(nameof(r1), r1, "r1 must be a finite number of at least 0.");
         if (!(r2 >= 0) || double.IsInfinity(r2)) throw new ArgumentOutOfRangeException(nameof(r2), r2, "r2 must be a finite number of at least 0.");
-        if ((long)ndim * height > 1 << 20) throw new ArgumentOutOfRangeException(nameof(ndim), ndim, "ndim · height must be at most 1048576 (the width of the K-hot encoding).");
+        if ((long)ndim * height > MaxEncodingWidth) throw new ArgumentOutOfRangeException(nameof(ndim), ndim, "ndim · height must be at most 1048576 (the width of the K-hot encoding).");
         Dimensions = ndim;
         Height = height;
         R0 = r0; R1 = r1; R2 = r2;

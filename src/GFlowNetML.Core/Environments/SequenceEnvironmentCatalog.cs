@@ -5,6 +5,15 @@ namespace GFlowNetML.Environments;
 // The catalog side of the sequence environment: recreating it from its parameters.
 public sealed partial class SequenceEnvironment
 {
+    /// <summary>The sequence task's declared parameters (<c>tokens</c>, <c>length</c>, <c>action-model</c>, <c>rewards</c>,
+    /// the transform's <c>alpha</c>, <c>r-min</c>, <c>max-reward</c>, <c>mode-fraction</c>, <c>mode-count</c>,
+    /// <c>alphabet</c>, and the synthetic landscape's <c>motifs</c> and <c>landscape-seed</c>).</summary>
+    public static EnvironmentDeclaration Declaration => SequenceDeclaration.Sequence;
+
+    /// <summary>The paper's QM9 task's declared parameters (<c>action-model</c> and the transform's <c>alpha</c>,
+    /// <c>r-min</c>, <c>max-reward</c>, with <see cref="SequenceTableOptions.Qm9"/>'s defaults).</summary>
+    public static EnvironmentDeclaration Qm9Declaration => SequenceDeclaration.Qm9;
+
     /// <summary>
     /// Recreates a sequence environment from parameters (the catalog's factory for <c>sequence</c>). Every key is optional:
     /// <c>tokens</c> (4), <c>length</c> (8), <c>action-model</c> (<c>write-any-blank</c>), <c>reward</c> (<c>synthetic</c>

@@ -35,6 +35,9 @@ public sealed class SyntheticBindingLandscape
     /// <summary>The default number of planted motifs.</summary>
     public const int DefaultMotifs = 4;
 
+    /// <summary>The largest number of tokens K (the characters 0-9, A-Z, a-z write them).</summary>
+    public const int MaxTokens = 62;
+
     /// <summary>The largest landscape, K^L ≤ 2^24 sequences (it is scored in full).</summary>
     public const long MaxSequences = 1L << 24;
 
@@ -55,7 +58,7 @@ public sealed class SyntheticBindingLandscape
     /// <param name="seed">The seed; equal seeds give equal landscapes (default 0).</param>
     public SyntheticBindingLandscape(int tokens = 4, int length = 8, int motifs = DefaultMotifs, long seed = 0)
     {
-        if (tokens < 2 || tokens > 62) throw new ArgumentOutOfRangeException(nameof(tokens), tokens, "tokens must be in 2..62.");
+        if (tokens < 2 || tokens > MaxTokens) throw new ArgumentOutOfRangeException(nameof(tokens), tokens, "tokens must be in 2..62.");
         if (length < 1) throw new ArgumentOutOfRangeException(nameof(length), length, "length must be at least 1.");
         if (motifs < 1 || motifs > 64) throw new ArgumentOutOfRangeException(nameof(motifs), motifs, "motifs must be in 1..64.");
         long count = SequenceText.Power(tokens, length, MaxSequences);

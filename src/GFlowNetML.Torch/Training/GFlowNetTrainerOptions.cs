@@ -7,31 +7,31 @@ public sealed class GFlowNetTrainerOptions
     public TrainingMethod Method { get; set; } = TrainingMethod.PolicyGradientUniform;
 
     /// <summary>The number of training iterations (each samples one batch). Default 2000; at least 1.</summary>
-    public int Iterations { get; set; } = 2000;
+    public int Iterations { get; set; } = GFlowNetDefaults.Iterations;
 
     /// <summary>The number of trajectories per iteration. Default 128; at least 1.</summary>
-    public int BatchSize { get; set; } = 128;
+    public int BatchSize { get; set; } = GFlowNetDefaults.BatchSize;
 
     /// <summary>The seed every random choice flows from (initialisation and sampling). Default 0.</summary>
     public long Seed { get; set; }
 
     /// <summary>Exact evaluation every this many iterations (and at iteration 0 and at the end). Default 10; at least 1.</summary>
-    public int EvalEvery { get; set; } = 10;
+    public int EvalEvery { get; set; } = GFlowNetDefaults.EvalEvery;
 
     /// <summary>The learning rate of the forward policy. Default 1e-3; positive.</summary>
-    public double PolicyLearningRate { get; set; } = 1e-3;
+    public double PolicyLearningRate { get; set; } = GFlowNetDefaults.PolicyLearningRate;
 
     /// <summary>The learning rate of log Z. Default 0.1; positive.</summary>
-    public double LogZLearningRate { get; set; } = 0.1;
+    public double LogZLearningRate { get; set; } = GFlowNetDefaults.LogZLearningRate;
 
     /// <summary>The learning rate of the critic V (RL methods). Default 5e-3; positive.</summary>
-    public double CriticLearningRate { get; set; } = 5e-3;
+    public double CriticLearningRate { get; set; } = GFlowNetDefaults.CriticLearningRate;
 
     /// <summary>λ of the λ-advantages (RL methods). Default 0.99; in [0, 1].</summary>
-    public double Lambda { get; set; } = 0.99;
+    public double Lambda { get; set; } = GFlowNetDefaults.Lambda;
 
     /// <summary>λ of the backward policy's advantages (RL-B, RL-G). Default 1 (the paper's unbiased setting); in [0, 1].</summary>
-    public double BackwardLambda { get; set; } = 1.0;
+    public double BackwardLambda { get; set; } = GFlowNetDefaults.BackwardLambda;
 
     /// <summary>Whether TB, DB, SubTB or RL-T train a parameterised backward policy P_B (the paper's "-B" variants)
     /// instead of the uniform one ("-U"). RL-B and RL-G always learn it; RL-U and FM never do. Default false.</summary>
@@ -39,30 +39,30 @@ public sealed class GFlowNetTrainerOptions
 
     /// <summary>λ of SubTB's geometric-within weighting: a sub-trajectory of k transitions weighs λ^(k−1), normalised
     /// within each trajectory. Default 0.9; in (0, 1].</summary>
-    public double SubTrajectoryLambda { get; set; } = 0.9;
+    public double SubTrajectoryLambda { get; set; } = GFlowNetDefaults.SubTrajectoryLambda;
 
     /// <summary>RL-T's trust-region radius δ: the natural-gradient step is scaled to a mean KL of δ and only accepted
     /// while the mean KL stays at most δ. Default 0.01; positive.</summary>
-    public double TrustRegionDelta { get; set; } = 0.01;
+    public double TrustRegionDelta { get; set; } = GFlowNetDefaults.TrustRegionDelta;
 
     /// <summary>RL-T's conjugate-gradient iterations for H⁻¹g. Default 10; at least 1.</summary>
-    public int ConjugateGradientIterations { get; set; } = 10;
+    public int ConjugateGradientIterations { get; set; } = GFlowNetDefaults.ConjugateGradientIterations;
 
     /// <summary>RL-T's backtracking line-search trials (fractions 1, ½, ¼, …). Default 20; at least 1.</summary>
-    public int LineSearchSteps { get; set; } = 20;
+    public int LineSearchSteps { get; set; } = GFlowNetDefaults.LineSearchSteps;
 
     /// <summary>The number of hidden layers of the policy network (and of the backward policy and log-flow networks).
     /// Default 4; at least 0.</summary>
-    public int PolicyHiddenLayers { get; set; } = 4;
+    public int PolicyHiddenLayers { get; set; } = GFlowNetDefaults.PolicyHiddenLayers;
 
     /// <summary>The width of the policy's hidden layers. Default 256; at least 1.</summary>
-    public int PolicyHiddenWidth { get; set; } = 256;
+    public int PolicyHiddenWidth { get; set; } = GFlowNetDefaults.PolicyHiddenWidth;
 
     /// <summary>The number of hidden layers of the critic. Default 2; at least 0.</summary>
-    public int CriticHiddenLayers { get; set; } = 2;
+    public int CriticHiddenLayers { get; set; } = GFlowNetDefaults.CriticHiddenLayers;
 
     /// <summary>The width of the critic's hidden layers. Default 256; at least 1.</summary>
-    public int CriticHiddenWidth { get; set; } = 256;
+    public int CriticHiddenWidth { get; set; } = GFlowNetDefaults.CriticHiddenWidth;
 
     /// <summary>The initial ε of ε-uniform exploration (value-based methods only; RL methods are on-policy). Default 0; in [0, 1].</summary>
     public double EpsilonStart { get; set; }
@@ -71,25 +71,25 @@ public sealed class GFlowNetTrainerOptions
     public double EpsilonEnd { get; set; }
 
     /// <summary>The geometric decay of ε per iteration: ε ← ε_end + (ε − ε_end)·decay. Default 0.99; in [0, 1].</summary>
-    public double EpsilonDecay { get; set; } = 0.99;
+    public double EpsilonDecay { get; set; } = GFlowNetDefaults.EpsilonDecay;
 
     /// <summary>The floor on log R(x) inside the losses (the reference code's −12). Default −12; finite.</summary>
-    public double LogRewardClamp { get; set; } = -12;
+    public double LogRewardClamp { get; set; } = GFlowNetDefaults.LogRewardClamp;
 
     /// <summary>On environments too large to enumerate, the number of on-policy trajectories drawn at each evaluation for the
     /// sampled metrics (<see cref="Evaluation.SampledMetrics"/>). Default 1000; at least 1. Unused where exact evaluation runs.</summary>
-    public int EvalSamples { get; set; } = 1000;
+    public int EvalSamples { get; set; } = GFlowNetDefaults.EvalSamples;
 
     /// <summary>The k of the sampled top-k metrics (mean reward and diversity of the k best distinct samples). Default 100;
     /// at least 1.</summary>
-    public int TopK { get; set; } = 100;
+    public int TopK { get; set; } = GFlowNetDefaults.TopK;
 
     /// <summary>The number of CPU threads libtorch uses for this trainer's work (training and evaluation). The trainer sets
     /// it on the calling thread for the duration of each call and restores the previous setting afterwards, so that trainers
     /// on different threads do not interfere and the process-wide default (the machine's core count, or
     /// <c>OMP_NUM_THREADS</c>) never leaks in. The same seed and the same <see cref="Threads"/> give the same numbers on any
     /// machine; a different thread count may change the last bits of reductions. Default 1; in [1, 256].</summary>
-    public int Threads { get; set; } = 1;
+    public int Threads { get; set; } = GFlowNetDefaults.Threads;
 
     /// <summary>Write a checkpoint every this many iterations (0 = never). Default 0; at least 0.</summary>
     public int CheckpointEvery { get; set; }
@@ -104,30 +104,30 @@ public sealed class GFlowNetTrainerOptions
     public void Validate()
     {
         if (!Enum.IsDefined(Method)) Fail(nameof(Method), Method, $"one of {TrainingMethodNames.Allowed}");
-        if (Iterations < 1) Fail(nameof(Iterations), Iterations, "at least 1");
-        if (BatchSize is < 1 or > MaxBatchSize) Fail(nameof(BatchSize), BatchSize, $"in [1, {MaxBatchSize}]");
-        if (EvalEvery < 1) Fail(nameof(EvalEvery), EvalEvery, "at least 1");
-        if (EvalSamples is < 1 or > 1_000_000) Fail(nameof(EvalSamples), EvalSamples, "in [1, 1000000]");
-        if (TopK is < 1 or > 1_000_000) Fail(nameof(TopK), TopK, "in [1, 1000000]");
-        if (Threads is < 1 or > 256) Fail(nameof(Threads), Threads, "in [1, 256]");
-        Positive(nameof(PolicyLearningRate), PolicyLearningRate);
-        Positive(nameof(LogZLearningRate), LogZLearningRate);
-        Positive(nameof(CriticLearningRate), CriticLearningRate);
-        if (!(Lambda >= 0 && Lambda <= 1)) Fail(nameof(Lambda), Lambda, "in [0, 1]");
-        if (!(BackwardLambda >= 0 && BackwardLambda <= 1)) Fail(nameof(BackwardLambda), BackwardLambda, "in [0, 1]");
-        if (!(SubTrajectoryLambda > 0 && SubTrajectoryLambda <= 1)) Fail(nameof(SubTrajectoryLambda), SubTrajectoryLambda, "in (0, 1]");
-        Positive(nameof(TrustRegionDelta), TrustRegionDelta);
-        if (ConjugateGradientIterations is < 1 or > 1000) Fail(nameof(ConjugateGradientIterations), ConjugateGradientIterations, "in [1, 1000]");
-        if (LineSearchSteps is < 1 or > 100) Fail(nameof(LineSearchSteps), LineSearchSteps, "in [1, 100]");
-        if (PolicyHiddenLayers < 0) Fail(nameof(PolicyHiddenLayers), PolicyHiddenLayers, "at least 0");
-        if (PolicyHiddenWidth < 1) Fail(nameof(PolicyHiddenWidth), PolicyHiddenWidth, "at least 1");
-        if (CriticHiddenLayers < 0) Fail(nameof(CriticHiddenLayers), CriticHiddenLayers, "at least 0");
-        if (CriticHiddenWidth < 1) Fail(nameof(CriticHiddenWidth), CriticHiddenWidth, "at least 1");
-        if (!(EpsilonStart >= 0 && EpsilonStart <= 1)) Fail(nameof(EpsilonStart), EpsilonStart, "in [0, 1]");
-        if (!(EpsilonEnd >= 0 && EpsilonEnd <= EpsilonStart)) Fail(nameof(EpsilonEnd), EpsilonEnd, "in [0, EpsilonStart]");
-        if (!(EpsilonDecay >= 0 && EpsilonDecay <= 1)) Fail(nameof(EpsilonDecay), EpsilonDecay, "in [0, 1]");
-        if (!double.IsFinite(LogRewardClamp)) Fail(nameof(LogRewardClamp), LogRewardClamp, "a finite number");
-        if (CheckpointEvery < 0) Fail(nameof(CheckpointEvery), CheckpointEvery, "at least 0 (0 = never)");
+        Check(nameof(Iterations), Iterations, GFlowNetTrainerParameters.Iterations);
+        Check(nameof(BatchSize), BatchSize, GFlowNetTrainerParameters.BatchSize);
+        Check(nameof(EvalEvery), EvalEvery, GFlowNetTrainerParameters.EvalEvery);
+        Check(nameof(EvalSamples), EvalSamples, GFlowNetTrainerParameters.EvalSamples);
+        Check(nameof(TopK), TopK, GFlowNetTrainerParameters.TopK);
+        Check(nameof(Threads), Threads, GFlowNetTrainerParameters.Threads);
+        Check(nameof(PolicyLearningRate), PolicyLearningRate, GFlowNetTrainerParameters.PolicyLearningRate);
+        Check(nameof(LogZLearningRate), LogZLearningRate, GFlowNetTrainerParameters.LogZLearningRate);
+        Check(nameof(CriticLearningRate), CriticLearningRate, GFlowNetTrainerParameters.CriticLearningRate);
+        Check(nameof(Lambda), Lambda, GFlowNetTrainerParameters.Lambda);
+        Check(nameof(BackwardLambda), BackwardLambda, GFlowNetTrainerParameters.BackwardLambda);
+        Check(nameof(SubTrajectoryLambda), SubTrajectoryLambda, GFlowNetTrainerParameters.SubTrajectoryLambda);
+        Check(nameof(TrustRegionDelta), TrustRegionDelta, GFlowNetTrainerParameters.TrustRegionDelta);
+        Check(nameof(ConjugateGradientIterations), ConjugateGradientIterations, GFlowNetTrainerParameters.ConjugateGradientIterations);
+        Check(nameof(LineSearchSteps), LineSearchSteps, GFlowNetTrainerParameters.LineSearchSteps);
+        Check(nameof(PolicyHiddenLayers), PolicyHiddenLayers, GFlowNetTrainerParameters.PolicyHiddenLayers);
+        Check(nameof(PolicyHiddenWidth), PolicyHiddenWidth, GFlowNetTrainerParameters.PolicyHiddenWidth);
+        Check(nameof(CriticHiddenLayers), CriticHiddenLayers, GFlowNetTrainerParameters.CriticHiddenLayers);
+        Check(nameof(CriticHiddenWidth), CriticHiddenWidth, GFlowNetTrainerParameters.CriticHiddenWidth);
+        Check(nameof(EpsilonStart), EpsilonStart, GFlowNetTrainerParameters.EpsilonStart);
+        Check(nameof(EpsilonEnd), EpsilonEnd, GFlowNetTrainerParameters.EpsilonEnd with { Maximum = Math.Clamp(EpsilonStart, 0, 1), NoDefault = "" });
+        Check(nameof(EpsilonDecay), EpsilonDecay, GFlowNetTrainerParameters.EpsilonDecay);
+        Check(nameof(LogRewardClamp), LogRewardClamp, GFlowNetTrainerParameters.LogRewardClamp);
+        Check(nameof(CheckpointEvery), CheckpointEvery, GFlowNetTrainerParameters.CheckpointEvery);
         if (CheckpointEvery > 0 && string.IsNullOrWhiteSpace(CheckpointDirectory))
             throw new ArgumentException($"{nameof(CheckpointDirectory)} is required when {nameof(CheckpointEvery)} is positive.", nameof(CheckpointDirectory));
         if (EpsilonStart > 0 && Method.IsPolicyGradient())
@@ -135,17 +135,20 @@ public sealed class GFlowNetTrainerOptions
         if (LearnBackwardPolicy && !Method.AllowsLearnedBackward())
             throw new ArgumentOutOfRangeException(nameof(LearnBackwardPolicy), LearnBackwardPolicy,
                 $"{nameof(LearnBackwardPolicy)} must be false for {Method.ToName()}; a learned backward policy is available for rl-b, rl-g, rl-t, tb, db and subtb (use rl-b for RL-U with a learned P_B).");
-
-        static void Positive(string name, double value)
-        {
-            if (!(value > 0) || !double.IsFinite(value)) Fail(name, value, "a finite number greater than 0");
-        }
     }
 
     /// <summary>Whether the method in force trains a parameterised backward policy (<see cref="LearnBackwardPolicy"/>, or
     /// RL-B and RL-G, which always do).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public bool UsesLearnedBackward => LearnBackwardPolicy || Method.AlwaysLearnsBackward();
+
+    /// <summary>Checks <paramref name="value"/> against the option's declaration, with the declaration's one wording
+    /// (<c>BatchSize must be an integer in 1..1048576; got '0'.</c>).</summary>
+    private static void Check(string name, double value, Parameters.ParameterDeclaration declaration)
+    {
+        try { declaration.Check(value.ToString("R", System.Globalization.CultureInfo.InvariantCulture), name); }
+        catch (Parameters.ParameterException e) { throw new ArgumentOutOfRangeException(name, value, e.Message); }
+    }
 
     private static void Fail(string name, object value, string allowed)
         => throw new ArgumentOutOfRangeException(name, value, $"{name} must be {allowed}; got {value}.");

@@ -18,36 +18,36 @@ public abstract class GFlowNetSamplerOptions
 
     /// <summary>The number of training iterations. Default 2000; at least 1.</summary>
     [Range(100, 20000, 1000, true)]
-    public int Iterations = 2000;
+    public int Iterations = GFlowNetDefaults.Iterations;
 
     /// <summary>The number of trajectories per iteration. Default 128; at least 1.</summary>
     [Range(16, 512, 64, true)]
-    public int BatchSize = 128;
+    public int BatchSize = GFlowNetDefaults.BatchSize;
 
     /// <summary>The learning rate of the forward policy. Default 1e-3; finite, &gt; 0.</summary>
-    [Range(1e-4, 1e-2, 1e-3, true)]
-    public double LearningRate = 1e-3;
+    [Range(1e-4, 1e-2, GFlowNetDefaults.PolicyLearningRate, true)]
+    public double LearningRate = GFlowNetDefaults.PolicyLearningRate;
 
     /// <summary>The learning rate of log Z. Default 0.1; finite, &gt; 0.</summary>
-    [Range(1e-3, 1.0, 0.1, true)]
-    public double LogZLearningRate = 0.1;
+    [Range(1e-3, 1.0, GFlowNetDefaults.LogZLearningRate, true)]
+    public double LogZLearningRate = GFlowNetDefaults.LogZLearningRate;
 
     /// <summary>The number of hidden layers of the policy network (and of the learned backward policy and log-flow
     /// networks). Default 4; at least 0.</summary>
     [Range(1, 4, 2, false)]
-    public int HiddenLayers = 4;
+    public int HiddenLayers = GFlowNetDefaults.PolicyHiddenLayers;
 
     /// <summary>The width of those hidden layers. Default 256; at least 1.</summary>
     [Choice(new object[] { 32, 64, 128, 256 }, 64)]
-    public int HiddenWidth = 256;
+    public int HiddenWidth = GFlowNetDefaults.PolicyHiddenWidth;
 
     /// <summary>Evaluate (exactly where the space is enumerable) every this many iterations. Default 10; at least 1.</summary>
-    public int EvalEvery = 10;
+    public int EvalEvery = GFlowNetDefaults.EvalEvery;
 
     /// <summary>The number of CPU threads libtorch trains with. Default 1, so that a seed gives the same model on any
     /// machine, whatever its core count or <c>OMP_NUM_THREADS</c>; more threads train a large network faster but may change
     /// the last bits of the result. In [1, 256].</summary>
-    public int Threads = 1;
+    public int Threads = GFlowNetDefaults.Threads;
 
     /// <summary>The seed of training and of the sampler; <c>null</c> takes one from the <c>MLContext</c>'s seed. Default null.</summary>
     public long? Seed;
@@ -113,18 +113,18 @@ public sealed class PolicyGradientOptions : GFlowNetSamplerOptions
     public PolicyGradientVariant Variant = PolicyGradientVariant.Uniform;
 
     /// <summary>λ of the λ-advantages. Default 0.99; in [0, 1].</summary>
-    [Range(0.8, 1.0, 0.99, false)]
-    public double Lambda = 0.99;
+    [Range(0.8, 1.0, GFlowNetDefaults.Lambda, false)]
+    public double Lambda = GFlowNetDefaults.Lambda;
 
     /// <summary>The learning rate of the critic. Default 5e-3; finite, &gt; 0.</summary>
-    [Range(1e-4, 1e-1, 5e-3, true)]
-    public double CriticLearningRate = 5e-3;
+    [Range(1e-4, 1e-1, GFlowNetDefaults.CriticLearningRate, true)]
+    public double CriticLearningRate = GFlowNetDefaults.CriticLearningRate;
 
     /// <summary>The number of hidden layers of the critic V. Default 2; at least 0.</summary>
-    public int CriticHiddenLayers = 2;
+    public int CriticHiddenLayers = GFlowNetDefaults.CriticHiddenLayers;
 
     /// <summary>The width of the critic's hidden layers. Default 256; at least 1.</summary>
-    public int CriticHiddenWidth = 256;
+    public int CriticHiddenWidth = GFlowNetDefaults.CriticHiddenWidth;
 
     private protected override TrainingMethod Method => Variant switch
     {
@@ -147,21 +147,21 @@ public sealed class PolicyGradientOptions : GFlowNetSamplerOptions
 public sealed class TrustRegionOptions : GFlowNetSamplerOptions
 {
     /// <summary>The trust-region radius δ (mean KL per step). Default 0.01; finite, &gt; 0.</summary>
-    [Range(1e-3, 1e-1, 1e-2, true)]
-    public double Delta = 0.01;
+    [Range(1e-3, 1e-1, GFlowNetDefaults.TrustRegionDelta, true)]
+    public double Delta = GFlowNetDefaults.TrustRegionDelta;
 
     /// <summary>λ of the λ-advantages. Default 0.99; in [0, 1].</summary>
-    [Range(0.8, 1.0, 0.99, false)]
-    public double Lambda = 0.99;
+    [Range(0.8, 1.0, GFlowNetDefaults.Lambda, false)]
+    public double Lambda = GFlowNetDefaults.Lambda;
 
     /// <summary>The learning rate of the critic. Default 5e-3; finite, &gt; 0.</summary>
-    public double CriticLearningRate = 5e-3;
+    public double CriticLearningRate = GFlowNetDefaults.CriticLearningRate;
 
     /// <summary>The number of hidden layers of the critic V. Default 2; at least 0.</summary>
-    public int CriticHiddenLayers = 2;
+    public int CriticHiddenLayers = GFlowNetDefaults.CriticHiddenLayers;
 
     /// <summary>The width of the critic's hidden layers. Default 256; at least 1.</summary>
-    public int CriticHiddenWidth = 256;
+    public int CriticHiddenWidth = GFlowNetDefaults.CriticHiddenWidth;
 
     /// <summary>Whether to learn the backward policy (RL-T-B). Default false.</summary>
     public bool LearnBackwardPolicy;
@@ -213,8 +213,8 @@ public sealed class DetailedBalanceOptions : BalanceOptions
 public sealed class SubTrajectoryBalanceOptions : BalanceOptions
 {
     /// <summary>λ of the geometric weighting of sub-trajectories. Default 0.9; in (0, 1].</summary>
-    [Range(0.5, 1.0, 0.9, false)]
-    public double SubTrajectoryLambda = 0.9;
+    [Range(0.5, 1.0, GFlowNetDefaults.SubTrajectoryLambda, false)]
+    public double SubTrajectoryLambda = GFlowNetDefaults.SubTrajectoryLambda;
 
     private protected override TrainingMethod Method => TrainingMethod.SubTrajectoryBalance;
 

@@ -1,10 +1,12 @@
 using System.Globalization;
+using GFlowNetML.Parameters;
 
 namespace GFlowNetML.Cli;
 
 /// <summary>
-/// Reads <c>--name value</c> options. Unknown options are rejected up front; every accessor validates and throws
-/// <see cref="UsageException"/> with one line naming the option and its allowed values.
+/// Reads <c>--name value</c> options (of an <see cref="OptionTable"/>). Unknown options are rejected up front, with the
+/// closest known name as a suggestion; every accessor validates against the option's declaration (its default and range)
+/// and throws <see cref="UsageException"/> with one line naming the option and its allowed values.
 /// </summary>
 internal sealed class ArgumentReader
 {
@@ -30,7 +32,9 @@ internal sealed class ArgumentReader
             int eq = name.IndexOf('=');
             if (eq >= 0) { inline = name[(eq + 1)..]; name = name[..eq]; }
             if (!known.Contains(name) && !flagNames.Contains(name))
-                throw new UsageException($"Unknown option --{name} for '{command}'; allowed options: {string.Join(", ", known.Order(StringComparer.Ordinal).Select(n => "--" + n))}.");
+                throw new UsageException(OptionTable.Suggest(name, known.Concat(flagNames)) is { } near
+                    ? $"Unknown option --{name} for '{command}'; did you mean --{near}?"
+                    : $"Unknown option --{name} for '{command}'; 'gflownet {command} --help' lists its options.");
             if (flagNames.Contains(name))
             {
                 if (inline is not null) throw new UsageException($"--{name} takes no value.");
@@ -50,6 +54,41 @@ internal sealed class ArgumentReader
         => [.. _values.Where(v => !except.Contains(v.Key)).OrderBy(v => v.Key, StringComparer.Ordinal).SelectMany(v => new[] { "--" + v.Key, v.Value }),
             .. _flags.Where(f => !except.Contains(f)).Order(StringComparer.Ordinal).Select(f => "--" + f)];
 
+    /// <summary>Whether <paramref name="option"/> was given.</summary>
+    public bool Has(ParameterDeclaration option) => Has(option.Name);
+
+    /// <summary>Whether the switch <paramref name="option"/> was given.</summary>
+    public bool Flag(ParameterDeclaration option) => Flag(option.Name);
+
+    /// <summary>The value of <paramref name="option"/>, checked against its declaration, in canonical form; its declared
+    /// default where it was not given (null where it has none).</summary>
+    public string? Value(ParameterDeclaration option)
+    {
+        string? raw = String(option.Name);
+        if (raw is null) return option.Default;
+        try { return option.Check(raw, "--" + option.Name); }
+        catch (ParameterException e) { throw new UsageException(e.Message); }
+    }
+
+    /// <summary>An integer option's value (given or its declared default).</summary>
+    public int Int(ParameterDeclaration option)
+    {
+        long v = Long(option);
+        return v is >= int.MinValue and <= int.MaxValue ? (int)v : (int)Long(option with { Maximum = Math.Min(option.Maximum, int.MaxValue), Minimum = Math.Max(option.Minimum, int.MinValue) });
+    }
+
+    /// <summary>A 64-bit integer option's value (given or its declared default).</summary>
+    public long Long(ParameterDeclaration option) => long.Parse(Required(option), NumberStyles.Integer, CultureInfo.InvariantCulture);
+
+    /// <summary>A number option's value (given or its declared default).</summary>
+    public double Double(ParameterDeclaration option) => double.Parse(Required(option), NumberStyles.Float, CultureInfo.InvariantCulture);
+
+    /// <summary>A text or choice option's value (given or its declared default), or null.</summary>
+    public string? String(ParameterDeclaration option) => Value(option);
+
+    private string Required(ParameterDeclaration option)
+        => Value(option) ?? throw new InvalidOperationException($"--{option.Name} has no default; read it with Has first.");
+
     public bool Has(string name) => _values.ContainsKey(name) || _flags.Contains(name);
 
     public bool Flag(string name) => _flags.Contains(name);
@@ -58,39 +97,16 @@ internal sealed class ArgumentReader
 
     public string String(string name, string fallback) => String(name) ?? fallback;
 
+    /// <summary>An integer in min..max (the commands that have no option table yet: the bench commands).</summary>
     public int Int(string name, int fallback, int min, int max = int.MaxValue)
-    {
-        string? raw = String(name);
-        if (raw is null) return fallback;
-        if (!int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) || v < min || v > max)
-            throw new UsageException($"--{name} must be an integer {Range(min, max)}; got '{raw}'.");
-        return v;
-    }
+        => Int(ParameterDeclaration.Integer(name, fallback, min, max == int.MaxValue ? long.MaxValue : max, ""));
 
-    public long Long(string name, long fallback)
-    {
-        string? raw = String(name);
-        if (raw is null) return fallback;
-        if (!long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out long v))
-            throw new UsageException($"--{name} must be an integer; got '{raw}'.");
-        return v;
-    }
+    /// <summary>Any 64-bit integer.</summary>
+    public long Long(string name, long fallback) => Long(ParameterDeclaration.Seed(name, "") with { Default = fallback.ToString(CultureInfo.InvariantCulture) });
 
     /// <summary>A finite number in [min, max] (or (min, max] when <paramref name="exclusiveMin"/>).</summary>
     public double Double(string name, double fallback, double min, double max = double.PositiveInfinity, bool exclusiveMin = false)
-    {
-        string? raw = String(name);
-        if (raw is null) return fallback;
-        bool ok = double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v)
-            && (exclusiveMin ? v > min : v >= min) && v <= max;
-        if (!ok)
-        {
-            string lower = exclusiveMin ? $"greater than {Fmt(min)}" : $"of at least {Fmt(min)}";
-            string range = double.IsPositiveInfinity(max) ? lower : $"in {(exclusiveMin ? "(" : "[")}{Fmt(min)}, {Fmt(max)}]";
-            throw new UsageException($"--{name} must be a number {range}; got '{raw}'.");
-        }
-        return v;
-    }
+        => Double(ParameterDeclaration.Number(name, fallback, min, max, "", exclusiveMin));
 
     /// <summary>Rejects options that were given but are not accepted in the current mode (e.g. with --resume).</summary>
     public void EnsureOnly(IReadOnlyCollection<string> accepted, string mode)
@@ -99,8 +115,4 @@ internal sealed class ArgumentReader
             if (!accepted.Contains(name))
                 throw new UsageException($"--{name} cannot be used with {mode}; allowed there: {string.Join(", ", accepted.Select(n => "--" + n))}.");
     }
-
-    private static string Range(int min, int max) => max == int.MaxValue ? $"of at least {min}" : $"in {min}..{max}";
-
-    private static string Fmt(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 }
