@@ -25,6 +25,7 @@ namespace GFlowNetML.Cli
               sample  draw objects from an ONNX sampler model (CUDA or CPU) into a CSV file
               bench-sampler  samples per second of the ONNX and TorchSharp samplers, and the model load time
               tune    search a trainer's options (CFO, random or grid search) and write the leaderboard to tune.json
+              silo    start a worker silo of a cluster (Orleans, Redis) that trains the runs of compare/tune --cluster
 
             Run 'gflownet COMMAND --help' for the options of a command; 'gflownet --version' prints the version.
             Errors are one line (exit code 2: usage or bad input, 1: run-time failure, 130: interrupted); add --verbose
@@ -55,9 +56,9 @@ namespace GFlowNetML.Cli
             string command = args[0];
             bool verbose = FailurePolicy.Verbose(args.Contains("--verbose"));
             var rest = args.Skip(1).Where(a => a != "--verbose").ToArray();
-            if (command is not ("train" or "bench" or "compare" or "export" or "sample" or "bench-sampler" or "tune"))
+            if (command is not ("train" or "bench" or "compare" or "export" or "sample" or "bench-sampler" or "tune" or "silo"))
             {
-                Console.Error.WriteLine($"gflownet: unknown command '{command}'; allowed commands: train, bench, compare, export, sample, bench-sampler, tune.");
+                Console.Error.WriteLine($"gflownet: unknown command '{command}'; allowed commands: train, bench, compare, export, sample, bench-sampler, tune, silo.");
                 return 2;
             }
             if (rest.Contains("--help") || rest.Contains("-h"))
@@ -65,7 +66,7 @@ namespace GFlowNetML.Cli
                 Console.WriteLine(command switch
                 {
                     "train" => TrainCommand.Help, "bench" => BenchCommand.Help, "export" => ExportCommand.Help, "sample" => SampleCommand.Help,
-                    "bench-sampler" => BenchSamplerCommand.Help, "tune" => TuneCommand.Help, _ => CompareCommand.Help,
+                    "bench-sampler" => BenchSamplerCommand.Help, "tune" => TuneCommand.Help, "silo" => SiloCommand.Help, _ => CompareCommand.Help,
                 });
                 return 0;
             }
@@ -86,6 +87,7 @@ namespace GFlowNetML.Cli
                     "sample" => SampleCommand.Run(new ArgumentReader(command, SampleCommand.Normalize(rest), SampleCommand.OptionNames, SampleCommand.FlagNames), console, cts.Token),
                     "bench-sampler" => BenchSamplerCommand.Run(new ArgumentReader(command, rest, BenchSamplerCommand.OptionNames), console),
                     "tune" => TuneCommand.Run(new ArgumentReader(command, rest, TuneCommand.OptionNames), console, cts.Token),
+                    "silo" => SiloCommand.Run(new ArgumentReader(command, rest, SiloCommand.OptionNames), console, cts.Token),
                     _ => CompareCommand.Run(new ArgumentReader(command, rest, CompareSettings.OptionNames), console, cts.Token),
                 };
             }

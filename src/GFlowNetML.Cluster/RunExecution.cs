@@ -60,6 +60,7 @@ internal sealed class RunExecution(IGrainFactory grains, IRunQueueGrain queue, R
                         try { ours = checkpoints.Save(lease.Token, stored, checkpoint).WaitAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult(); }
                         catch (Exception) { ours = true; } // storage unreachable for now: the next checkpoint tries again
                         if (!ours) lost.Cancel();
+                        else options.Log?.Invoke(string.Create(CultureInfo.InvariantCulture, $"slot {slot}: {label} checkpoint of iteration {stored} stored"));
                     }
                 });
                 var result = trainer.Train(progress, lost.Token);

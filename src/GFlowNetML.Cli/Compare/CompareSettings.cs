@@ -19,6 +19,7 @@ internal sealed class CompareSettings
     [
         .. EnvironmentSettings.OptionNames, "methods", "seeds", "seed-list", "iterations", "batch-size", "eval-every",
         "threads", "parallel", "out", .. TrainSettings.NetworkOptionNames, "merge",
+        .. ClusterOption.OptionNames, "checkpoint-every",
     ];
 
     public required EnvironmentSettings Environment { get; init; }
@@ -32,6 +33,15 @@ internal sealed class CompareSettings
     public required int Threads { get; init; }
     public required int Parallel { get; init; }
     public required string OutDirectory { get; init; }
+
+    /// <summary>The cluster the runs are submitted to (<c>--cluster</c>), or null to run them in this process.</summary>
+    public Cluster.ClusterConnection? Cluster { get; init; }
+
+    /// <summary>With <see cref="Cluster"/>: every how many iterations a run is checkpointed into the cluster's storage.</summary>
+    public int ClusterCheckpointEvery { get; init; } = GFlowNetML.Cluster.RunSpec.DefaultCheckpointEvery;
+
+    /// <summary>With <see cref="Cluster"/>: how long the job waits when no silo answers (<c>--cluster-wait</c>, seconds).</summary>
+    public int ClusterWaitSeconds { get; init; } = 120;
 
     /// <summary>The trajectories every run samples: iterations × batch size.</summary>
     public long TrajectoryBudget => (long)Trainer.Iterations * Trainer.BatchSize;
@@ -64,10 +74,16 @@ internal sealed class CompareSettings
         environment.EnsureEncodable();
         environment.EnsureGuideFor(methods.Select(m => m.Method));
         string outDirectory = a.String("out") ?? throw new UsageException("--out is required: the folder compare.json and compare.png are written to.");
+        var cluster = ClusterOption.Parse(a);
+        if (cluster is null && a.Has("checkpoint-every")) throw new UsageException("--checkpoint-every applies only with --cluster (where a run resumes from it on another silo).");
+        if (cluster is not null && (a.Has("threads") || a.Has("parallel")))
+            throw new UsageException("--threads and --parallel do not apply with --cluster: each silo trains --slots runs at once, one torch thread each.");
         return new CompareSettings
         {
             Environment = environment, Methods = methods, Seeds = seeds, Trainer = trainer, Threads = threads, Parallel = parallel,
-            OutDirectory = outDirectory,
+            OutDirectory = outDirectory, Cluster = cluster,
+            ClusterCheckpointEvery = a.Int("checkpoint-every", GFlowNetML.Cluster.RunSpec.DefaultCheckpointEvery, 1),
+            ClusterWaitSeconds = a.Int("cluster-wait", 120, 1, 86_400),
         };
     }
 
