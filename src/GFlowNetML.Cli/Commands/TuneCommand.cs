@@ -60,6 +60,7 @@ internal static class TuneCommand
         .. EnvironmentSettings.OptionNames, "method", "tuner", "trials", "max-seconds", "seed", "out", "iterations", "batch-size",
         "eval-every", "objective", "grid-steps", "exclude", "threads", "round", "parallel",
         "early-stopping", "grace-period", "reduction-factor", "rungs", "resume", "points",
+        .. ClusterOption.OptionNames,
     ];
 
     private static readonly string[] Methods = ["rl-u", "rl-b", "rl-g", "rl-t", "tb", "db", "subtb", "fm"];
@@ -74,13 +75,14 @@ internal static class TuneCommand
         JsonArray? points = null;
         if (resume is not null)
         {
-            args.EnsureOnly(["resume", "parallel"], "--resume");
+            args.EnsureOnly(["resume", "parallel", .. ClusterOption.OptionNames], "--resume");
             if (!Directory.Exists(resume)) throw new UsageException($"--resume '{resume}' does not exist; give the --out folder of a tune.");
             folderLock.Acquire(resume, "--resume");
             string? parallelOverride = args.String("parallel");
+            string[] clusterArguments = args.ToArguments("resume", "parallel"); // --cluster and --cluster-wait: how to run, not what
             var (arguments, savedPoints) = LoadRun(resume);
             points = savedPoints;
-            args = new ArgumentReader("tune", [.. arguments, .. parallelOverride is null ? [] : new[] { "--parallel", parallelOverride }], OptionNames);
+            args = new ArgumentReader("tune", [.. arguments, .. parallelOverride is null ? [] : new[] { "--parallel", parallelOverride }, .. clusterArguments], OptionNames);
         }
         var environment = EnvironmentSettings.Parse(args);
         string method = args.String("method", "rl-u");
@@ -118,7 +120,7 @@ internal static class TuneCommand
             folderLock.Acquire(outDir, "--out");
             // A new tune: the state of an earlier one in this folder is not resumed.
             File.Delete(Path.Combine(outDir, "tune-state.json"));
-            SaveRun(outDir, args.ToArguments("out", "parallel", "points"), points);
+            SaveRun(outDir, args.ToArguments(["out", "parallel", "points", .. ClusterOption.OptionNames]), points);
         }
 
         TorchRuntime.Configure(threads);
@@ -141,6 +143,7 @@ internal static class TuneCommand
             _ => experiment.SetCostFrugalTuner(),
         };
         if (double.IsFinite(maxSeconds)) experiment.SetTrainingTimeInSeconds(maxSeconds);
+        using var cluster = ClusterTrials.Attach(args, experiment, env, console);
         string budget = double.IsFinite(maxSeconds) ? string.Create(CultureInfo.InvariantCulture, $" or {maxSeconds:G} s") : "";
         if (resume is not null) console.MarkupLineInterpolated($"Resuming the tune in {resume} (its options: {string.Join(" ", args.ToArguments())})");
         console.MarkupLineInterpolated($"[bold]Tuning {method}[/] on {env.Description} with {tunerName}: {trials} trials{budget} of {iterations} iterations, seed {seed}, training seed {experiment.TrainingSeed}");

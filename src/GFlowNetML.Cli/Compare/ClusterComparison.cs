@@ -23,12 +23,7 @@ internal static class ClusterComparison
         {
             throw new UsageException($"--cluster: {FailurePolicy.WithoutParameter(e)}");
         }
-        var options = new GFlowNetClusterOptions
-        {
-            ConnectTimeout = ClusterOption.ConnectTimeout, SiloWaitTimeout = TimeSpan.FromSeconds(settings.ClusterWaitSeconds),
-            Log = line => Console.Error.WriteLine($"gflownet compare: {line}"),
-        };
-        var cluster = ClusterOption.Connect(settings.Cluster!, options, cancellationToken);
+        var cluster = ClusterOption.Connect(settings.Cluster!, ClusterOption.ClientOptions(settings.ClusterWaitSeconds, "compare"), cancellationToken);
         var finished = new FinishedRun?[plan.Count];
         var attempts = new int[plan.Count];
         int count = 0;

@@ -19,7 +19,7 @@ internal sealed class CompareSettings
     [
         .. EnvironmentSettings.OptionNames, "methods", "seeds", "seed-list", "iterations", "batch-size", "eval-every",
         "threads", "parallel", "out", .. TrainSettings.NetworkOptionNames, "merge",
-        .. ClusterOption.OptionNames, "checkpoint-every",
+        .. ClusterOption.OptionNames,
     ];
 
     public required EnvironmentSettings Environment { get; init; }
@@ -75,7 +75,6 @@ internal sealed class CompareSettings
         environment.EnsureGuideFor(methods.Select(m => m.Method));
         string outDirectory = a.String("out") ?? throw new UsageException("--out is required: the folder compare.json and compare.png are written to.");
         var cluster = ClusterOption.Parse(a);
-        if (cluster is null && a.Has("checkpoint-every")) throw new UsageException("--checkpoint-every applies only with --cluster (where a run resumes from it on another silo).");
         if (cluster is not null && (a.Has("threads") || a.Has("parallel")))
             throw new UsageException("--threads and --parallel do not apply with --cluster: each silo trains --slots runs at once, one torch thread each.");
         return new CompareSettings
