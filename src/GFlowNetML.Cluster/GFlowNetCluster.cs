@@ -21,7 +21,7 @@ namespace GFlowNetML.Cluster;
 ///     new GFlowNetTrainerOptions { Method = TrainingMethod.TrajectoryBalance, Iterations = 200, Seed = seed })).ToList();
 /// var results = await cluster.RunAsync(runs, new Progress&lt;ClusterRunProgress&gt;(p => Console.WriteLine($"{p.Name}: {p.Iteration}")));
 /// </code></example>
-public sealed class GFlowNetCluster : IAsyncDisposable
+public sealed class GFlowNetCluster : IAsyncDisposable, IDisposable
 {
     private readonly IHost _host;
     private readonly IRunQueueGrain _queue;
@@ -198,4 +198,7 @@ public sealed class GFlowNetCluster : IAsyncDisposable
         catch (Exception) { } // a cluster that went away cannot be told goodbye
         _host.Dispose();
     }
+
+    /// <summary>Disconnects from the cluster (blocking).</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 }

@@ -22,9 +22,7 @@ internal sealed class ClusterTrials : IDisposable
     public static ClusterTrials Attach(ArgumentReader args, GFlowNetExperiment experiment, GFlowNetEnvironment environment, IAnsiConsole console)
     {
         if (ClusterOption.Parse(args) is not { } connection) return new ClusterTrials(null, null);
-        if (args.Has("threads")) throw new UsageException("--threads does not apply with --cluster: each silo slot trains with one torch thread.");
         int every = args.Int("checkpoint-every", RunSpec.DefaultCheckpointEvery, 1);
-        ClusterTrialRunner runner;
         try
         {
             // Checked before connecting: an environment the silos cannot recreate is a usage error, not a cluster one.
@@ -32,7 +30,7 @@ internal sealed class ClusterTrials : IDisposable
         }
         catch (ArgumentException e) { throw new UsageException($"--cluster: {FailurePolicy.WithoutParameter(e)}"); }
         var cluster = ClusterOption.Connect(connection, ClusterOption.ClientOptions(args.Int("cluster-wait", 120, 1, 86_400), "tune"), CancellationToken.None);
-        runner = new ClusterTrialRunner(cluster, environment, experiment.Objective, every);
+        var runner = new ClusterTrialRunner(cluster, environment, experiment.Objective, every);
         experiment.SetTrialRunner(runner);
         console.MarkupLineInterpolated($"Trials train on the cluster at {connection}, up to {experiment.MaxConcurrentTrials} at once (--parallel)");
         return new ClusterTrials(cluster, runner);

@@ -104,6 +104,8 @@ internal static class TuneCommand
         int parallel = args.Int("parallel", Environment.ProcessorCount, 1, 1024);
         if (args.Has("grid-steps") && tunerName != "grid") throw new UsageException($"--grid-steps applies to --tuner grid only; got --tuner {tunerName}.");
         var earlyStopping = ParseEarlyStopping(args);
+        if (ClusterOption.Parse(args) is not null && args.Has("threads")) // checked before anything is written
+            throw new UsageException("--threads does not apply with --cluster: each silo slot trains with one torch thread.");
         var options = CreateOptions(method);
         options.Iterations = iterations;
         options.BatchSize = batchSize;
