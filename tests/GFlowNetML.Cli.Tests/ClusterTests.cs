@@ -14,7 +14,8 @@ namespace GFlowNetML.Cli.Tests;
 [TestClass]
 public sealed class ClusterTests
 {
-    private static readonly string[] Grid = ["--env", "hypergrid", "--ndim", "2", "--height", "8", "--batch-size", "16", "--eval-every", "20", .. CliHarness.SmallNetworks];
+    private static readonly string[] Grid = ["--env", "hypergrid", "--ndim", "2", "--height", "8", "--batch-size", "16", "--eval-every", "20"];
+    private static readonly string[] CompareGrid = [.. Grid, .. CliHarness.SmallNetworks];
     private static readonly TimeSpan SiloStart = TimeSpan.FromSeconds(40);
 
     [TestMethod]
@@ -29,7 +30,7 @@ public sealed class ClusterTests
         try
         {
             // compare: 3 methods x 3 seeds; silo a is killed once it has stored a checkpoint of a run.
-            string[] compare = ["compare", .. Grid, "--methods", "tb,db,rl-u", "--seeds", "3", "--iterations", "200"];
+            string[] compare = ["compare", .. CompareGrid, "--methods", "tb,db,rl-u", "--seeds", "3", "--iterations", "200"];
             string clusterOut = Path.Combine(root, "cluster"), localOut = Path.Combine(root, "local");
             var output = new StringBuilder();
             using (var client = CliHarness.Start(output, [.. compare, "--out", clusterOut, "--cluster", redis.Connection, "--checkpoint-every", "20"]))
@@ -82,7 +83,7 @@ public sealed class ClusterTests
         {
             // No Redis at all: one line, exit 1, within the connect timeout.
             var watch = Stopwatch.StartNew();
-            var down = CliHarness.RunInProcess(["compare", .. Grid, "--methods", "tb", "--seeds", "1", "--iterations", "10", "--out", Path.Combine(root, "x"), "--cluster", $"redis://127.0.0.1:{RedisServer.FreePort()}"]);
+            var down = CliHarness.RunInProcess(["compare", .. CompareGrid, "--methods", "tb", "--seeds", "1", "--iterations", "10", "--out", Path.Combine(root, "x"), "--cluster", $"redis://127.0.0.1:{RedisServer.FreePort()}"]);
             Assert.AreEqual(1, down.ExitCode, down.ToString());
             Assert.AreEqual(1, down.ErrorLines.Length, down.ToString());
             StringAssert.StartsWith(down.ErrorLines[0], "gflownet compare: cannot reach the cluster at redis://127.0.0.1:", down.ToString());
@@ -129,7 +130,7 @@ public sealed class ClusterTests
             // The last silo killed mid-run: the job waits --cluster-wait seconds, then fails naming the unfinished runs.
             var output = new StringBuilder();
             int from = silo.Output.Length;
-            using var client = CliHarness.Start(output, ["compare", .. Grid, "--methods", "tb,db", "--seeds", "2", "--iterations", "200", "--out", Path.Combine(root, "z"),
+            using var client = CliHarness.Start(output, ["compare", .. CompareGrid, "--methods", "tb,db", "--seeds", "2", "--iterations", "200", "--out", Path.Combine(root, "z"),
                 "--cluster", redis.Connection, "--checkpoint-every", "20", "--cluster-wait", "3"]);
             silo.WaitFor("checkpoint of iteration", from, TimeSpan.FromSeconds(60));
             silo.Kill();
@@ -158,7 +159,7 @@ public sealed class ClusterTests
     public void BadClusterOptionsAreUsageErrors(string command, string option, string value, string message)
     {
         string[] rest = command == "compare" ? ["--methods", "tb", "--out", "unused"] : ["--method", "tb", "--out", "unused"];
-        var result = CliHarness.RunInProcess([command, .. Grid, .. rest, option, value]);
+        var result = CliHarness.RunInProcess([command, .. command == "compare" ? CompareGrid : Grid, .. rest, option, value]);
         Assert.AreEqual(2, result.ExitCode, result.ToString());
         Assert.AreEqual(1, result.ErrorLines.Length, result.ToString());
         StringAssert.Contains(result.ErrorLines[0], message, result.ToString());
@@ -167,7 +168,7 @@ public sealed class ClusterTests
     [TestMethod]
     public void CompareWithClusterRefusesParallelAndSiloNeedsCluster()
     {
-        var parallel = CliHarness.RunInProcess(["compare", .. Grid, "--methods", "tb", "--out", "unused", "--cluster", "redis://127.0.0.1:1", "--parallel", "2"]);
+        var parallel = CliHarness.RunInProcess(["compare", .. CompareGrid, "--methods", "tb", "--out", "unused", "--cluster", "redis://127.0.0.1:1", "--parallel", "2"]);
         Assert.AreEqual(2, parallel.ExitCode, parallel.ToString());
         StringAssert.Contains(parallel.StdErr, "--threads and --parallel do not apply with --cluster");
         var silo = CliHarness.RunInProcess(["silo", "--slots", "2"]);

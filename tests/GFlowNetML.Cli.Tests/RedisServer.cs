@@ -8,12 +8,12 @@ namespace GFlowNetML.Cli.Tests;
 /// <summary>
 /// A real redis-server on a free loopback port for the cluster tests, with no persistence (<c>--save '' --appendonly no</c>),
 /// killed on dispose. It runs the <c>redis-server</c> on the PATH, else Debian's package unpacked without root into a cache
-/// folder (<c>apt-get download redis-tools liblzf1 libjemalloc2</c>, <c>dpkg -x</c>, run with LD_LIBRARY_PATH). A server
+/// folder (<c>apt-get download redis-server redis-tools liblzf1 libjemalloc2</c>, <c>dpkg -x</c>, run with LD_LIBRARY_PATH). A server
 /// that cannot be had fails the test with the reason: a cluster test never passes without one.
 /// </summary>
 internal sealed class RedisServer : IDisposable
 {
-    private static readonly string[] Packages = ["redis-tools", "liblzf1", "libjemalloc2"];
+    private static readonly string[] Packages = ["redis-server", "redis-tools", "liblzf1", "libjemalloc2"];
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
