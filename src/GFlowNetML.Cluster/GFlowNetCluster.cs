@@ -27,16 +27,16 @@ public sealed class GFlowNetCluster : IAsyncDisposable, IDisposable
     private readonly IRunQueueGrain _queue;
     private readonly GFlowNetClusterOptions _options;
 
-    private GFlowNetCluster(ClusterConnection connection, IHost host, GFlowNetClusterOptions options)
+    private GFlowNetCluster(string name, IHost host, GFlowNetClusterOptions options)
     {
-        Connection = connection;
+        Name = name;
         _host = host;
         _options = options;
         _queue = host.Services.GetRequiredService<IClusterClient>().GetGrain<IRunQueueGrain>(SiloWorker.QueueKey);
     }
 
-    /// <summary>Where the cluster is.</summary>
-    public ClusterConnection Connection { get; }
+    /// <summary>The cluster's name in messages: its connection string (<c>redis://HOST:PORT</c>, <c>localhost</c>).</summary>
+    public string Name { get; }
 
     /// <summary>Connects to the cluster at <paramref name="connection"/> (<c>redis://HOST:PORT</c> or <c>localhost</c>).</summary>
     /// <param name="connection">The connection string (<see cref="ClusterConnection.Parse"/>).</param>
@@ -45,9 +45,31 @@ public sealed class GFlowNetCluster : IAsyncDisposable, IDisposable
     /// <exception cref="ArgumentException">The connection string is malformed.</exception>
     /// <exception cref="ClusterUnreachableException">Redis or every silo's gateway did not answer within
     /// <see cref="GFlowNetClusterOptions.ConnectTimeout"/>.</exception>
-    public static async Task<GFlowNetCluster> ConnectAsync(string connection, GFlowNetClusterOptions? options = null, CancellationToken cancellationToken = default)
+    public static Task<GFlowNetCluster> ConnectAsync(string connection, GFlowNetClusterOptions? options = null, CancellationToken cancellationToken = default)
     {
         var parsed = ClusterConnection.Parse(connection);
+        return ConnectAsync(parsed.ToString(), client =>
+        {
+            if (parsed.IsRedis)
+            {
+                var redis = ConfigurationOptions.Parse(parsed.RedisConfiguration);
+                client.UseRedisClustering(o => o.ConfigurationOptions = redis);
+            }
+            else client.UseLocalhostClustering();
+        }, options, cancellationToken);
+    }
+
+    /// <summary>Connects to a cluster whose membership <paramref name="clustering"/> configures (any Orleans provider, as
+    /// the silos' <see cref="GFlowNetSiloHost.Build(Action{ISiloBuilder}, GFlowNetSiloOptions)"/>).</summary>
+    /// <param name="name">The cluster's name in messages.</param>
+    /// <param name="clustering">Configures the client's gateway list provider, e.g. <c>client => client.UseAdoNetClustering(o => ...)</c>.</param>
+    /// <param name="options">Timeouts and the log; null for the defaults.</param>
+    /// <param name="cancellationToken">Stops connecting.</param>
+    /// <exception cref="ClusterUnreachableException">No gateway answered within <see cref="GFlowNetClusterOptions.ConnectTimeout"/>.</exception>
+    public static async Task<GFlowNetCluster> ConnectAsync(string name, Action<IClientBuilder> clustering, GFlowNetClusterOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(clustering);
         options ??= new GFlowNetClusterOptions();
         options.Validate();
         var host = new HostBuilder()
@@ -57,12 +79,7 @@ public sealed class GFlowNetCluster : IAsyncDisposable, IDisposable
                 client.Configure<ClusterOptions>(ClusterMembership.Configure);
                 client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2));
                 client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
-                if (parsed.IsRedis)
-                {
-                    var redis = ConfigurationOptions.Parse(parsed.RedisConfiguration);
-                    client.UseRedisClustering(o => o.ConfigurationOptions = redis);
-                }
-                else client.UseLocalhostClustering();
+                clustering(client);
             })
             .Build();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -70,7 +87,7 @@ public sealed class GFlowNetCluster : IAsyncDisposable, IDisposable
         try
         {
             await host.StartAsync(timeout.Token).WaitAsync(timeout.Token).ConfigureAwait(false);
-            var cluster = new GFlowNetCluster(parsed, host, options);
+            var cluster = new GFlowNetCluster(name, host, options);
             // One call through a gateway: a client connected to no live silo fails here, not in the first job.
             await cluster._queue.Status("").WaitAsync(timeout.Token).ConfigureAwait(false);
             return cluster;
@@ -80,7 +97,7 @@ public sealed class GFlowNetCluster : IAsyncDisposable, IDisposable
             host.Dispose();
             string why = e is OperationCanceledException ? string.Create(CultureInfo.InvariantCulture, $"no answer within {options.ConnectTimeout.TotalSeconds:0.#} s") : RunExecution.OneLine(e);
             throw new ClusterUnreachableException(
-                $"cannot reach the cluster at {parsed}: {why} (is redis-server running there, and at least one 'gflownet silo --cluster {parsed}' started?)", e);
+                $"cannot reach the cluster at {name}: {why} (is redis-server running there, and at least one 'gflownet silo --cluster {name}' started?)", e);
         }
         catch
         {
@@ -110,7 +127,7 @@ public sealed class GFlowNetCluster : IAsyncDisposable, IDisposable
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var status = await Call(() => _queue.Status(jobId), Unfinished, cancellationToken).ConfigureAwait(false)
-                    ?? throw new ClusterUnreachableException($"the cluster at {Connection} lost job {jobId} (was its Redis storage flushed?).");
+                    ?? throw new ClusterUnreachableException($"the cluster at {Name} lost job {jobId} (was its Redis storage flushed?).");
                 foreach (var s in status)
                 {
                     if (s.State == RunState.Failed)
@@ -157,7 +174,7 @@ public sealed class GFlowNetCluster : IAsyncDisposable, IDisposable
             try
             {
                 var value = await call().WaitAsync(TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);
-                if (since is not null) _options.Log?.Invoke($"the cluster at {Connection} answers again");
+                if (since is not null) _options.Log?.Invoke($"the cluster at {Name} answers again");
                 return value;
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -167,11 +184,11 @@ public sealed class GFlowNetCluster : IAsyncDisposable, IDisposable
                 {
                     since = now;
                     _options.Log?.Invoke(string.Create(CultureInfo.InvariantCulture,
-                        $"no silo of the cluster at {Connection} answers ({RunExecution.OneLine(e)}); waiting up to {_options.SiloWaitTimeout.TotalSeconds:0} s for one"));
+                        $"no silo of the cluster at {Name} answers ({RunExecution.OneLine(e)}); waiting up to {_options.SiloWaitTimeout.TotalSeconds:0} s for one"));
                 }
                 else if (now - since > _options.SiloWaitTimeout)
                     throw new ClusterUnreachableException(string.Create(CultureInfo.InvariantCulture,
-                        $"no silo of the cluster at {Connection} answered for {_options.SiloWaitTimeout.TotalSeconds:0} s; unfinished runs: {string.Join(", ", unfinished())}"), e);
+                        $"no silo of the cluster at {Name} answered for {_options.SiloWaitTimeout.TotalSeconds:0} s; unfinished runs: {string.Join(", ", unfinished())}"), e);
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
             }
         }

@@ -3,7 +3,7 @@ namespace GFlowNetML.Cluster;
 /// <summary>How a client (<see cref="GFlowNetCluster"/>) talks to the cluster.</summary>
 public sealed class GFlowNetClusterOptions
 {
-    /// <summary>How long <see cref="GFlowNetCluster.ConnectAsync"/> tries to reach Redis and a silo's gateway before it
+    /// <summary>How long <see cref="GFlowNetCluster.ConnectAsync(string, GFlowNetClusterOptions?, CancellationToken)"/> tries to reach Redis and a silo's gateway before it
     /// gives up with <see cref="ClusterUnreachableException"/>. Default 10 s.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

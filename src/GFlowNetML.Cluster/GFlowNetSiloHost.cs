@@ -26,14 +26,8 @@ public static class GFlowNetSiloHost
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        return new HostBuilder()
-            .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
-            .UseOrleans(silo =>
+        return Build(silo =>
             {
-                silo.Configure<ClusterOptions>(ClusterMembership.Configure);
-                silo.Configure<ClusterMembershipOptions>(ClusterMembership.Configure);
-                silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(20));
                 if (connection.IsRedis)
                 {
                     var redis = ConfigurationOptions.Parse(connection.RedisConfiguration);
@@ -47,6 +41,27 @@ public static class GFlowNetSiloHost
                     silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
                     silo.AddMemoryGrainStorage(StorageName);
                 }
+            }, options);
+    }
+
+    /// <summary>Builds (does not start) a silo whose clustering, grain storage and endpoints <paramref name="clusteringAndStorage"/>
+    /// configures: any Orleans provider (ADO.NET, Azure, Kubernetes), with the grain storage named <c>gflownet</c>, e.g.
+    /// <c>silo => silo.UseAdoNetClustering(o => ...).AddAdoNetGrainStorage("gflownet", o => ...)</c>.</summary>
+    /// <param name="clusteringAndStorage">Configures membership, the <c>gflownet</c> grain storage and the endpoints.</param>
+    /// <param name="options">Slots, lease timing and the log (the ports are the delegate's business here).</param>
+    public static IHost Build(Action<ISiloBuilder> clusteringAndStorage, GFlowNetSiloOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(clusteringAndStorage);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return new HostBuilder()
+            .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
+            .UseOrleans(silo =>
+            {
+                silo.Configure<ClusterOptions>(ClusterMembership.Configure);
+                silo.Configure<ClusterMembershipOptions>(ClusterMembership.Configure);
+                silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(20));
+                clusteringAndStorage(silo);
             })
             .ConfigureServices(services =>
             {

@@ -15,6 +15,7 @@ internal static class CompareCommand
                          [--methods {CompareSettings.DefaultMethods}] [--seeds 3 | --seed-list 0,5,7]
                          [--iterations 2000] [--batch-size 128] [--eval-every 10] [--threads 1] [--parallel 1]
                          [--hidden-layers 4] [--hidden-width 256] [--critic-layers 2] [--critic-width 256]
+                         [--cluster redis://HOST:PORT [--checkpoint-every 50] [--cluster-wait 120]]
         {EnvironmentSettings.Help}
         gflownet compare --merge DIR1,DIR2,... --out DIR
         Trains every method with every seed (0..N-1 for --seeds N) on one environment, each run with the same budget of
@@ -24,6 +25,10 @@ internal static class CompareCommand
         and modes found against trajectories, and seconds; a summary over the seeds) and DIR/compare.png (mean exact total
         variation against trajectories, log scale), then prints the final values as mean ± std over the seeds.
         Methods: {TrainingMethodNames.AllowedVariants} (-b: learned backward policy).
+        --cluster submits the runs to the silos of a cluster ('gflownet silo --cluster redis://HOST:PORT'), each run
+        checkpointed into Redis every --checkpoint-every iterations so that a run whose silo dies resumes on another; the
+        output and the numbers are those of the runs in this process (one torch thread per run: no --threads or
+        --parallel). With no silo answering, it waits --cluster-wait seconds, then fails naming the unfinished runs.
         --merge combines comparisons run separately (in several processes or on several machines, e.g. the RL-T seeds on
         one and the other methods on another) into one: it reads every DIRk/compare.json, checks that they were run on the
         same environment with the same --iterations, --batch-size, --eval-every and network sizes and that no (method,
@@ -47,7 +52,7 @@ internal static class CompareCommand
         int total = settings.Methods.Count * settings.Seeds.Count;
         var t = settings.Trainer;
         console.MarkupLineInterpolated($"[bold]compare[/] {string.Join(", ", settings.Methods.Select(m => m.Name))} on {environment.Description}");
-        console.MarkupLineInterpolated($"seeds {string.Join(", ", settings.Seeds)}; {t.Iterations} iterations × {t.BatchSize} trajectories = {settings.TrajectoryBudget} trajectories per run; {total} runs, {settings.Parallel} at a time");
+        console.MarkupLineInterpolated($"seeds {string.Join(", ", settings.Seeds)}; {t.Iterations} iterations × {t.BatchSize} trajectories = {settings.TrajectoryBudget} trajectories per run; {total} runs, {(settings.Cluster is { } cluster ? $"on the cluster at {cluster}" : $"{settings.Parallel} at a time")}");
 
         IReadOnlyList<FinishedRun> runs;
         bool completed;

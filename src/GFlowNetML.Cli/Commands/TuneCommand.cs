@@ -28,7 +28,7 @@ internal static class TuneCommand
                       [--iterations 200] [--batch-size 64] [--eval-every 50] [--objective auto|tv|logz|topk]
                       [--grid-steps 3] [--exclude Name,Name] [--threads 1] [--round 1] [--parallel CORES]
                       [--early-stopping none|median|asha] [--grace-period EVAL_EVERY] [--reduction-factor 3] [--rungs N,N]
-                      [--points FILE.json]
+                      [--points FILE.json] [--cluster redis://HOST:PORT [--checkpoint-every 50] [--cluster-wait 120]]
         {EnvironmentSettings.Help}
         Each trial fits the method's ML.NET estimator with --iterations iterations and the options the tuner proposes
         (learning rates, network size, batch size and the method's own options; --exclude keeps some at their defaults, or
@@ -53,6 +53,9 @@ internal static class TuneCommand
         option values by name (e.g. {PointsExample}; case and dashes ignored, an option
         not named takes its default), each checked against the search space. They are trials 0, 1, ... and cfo then starts
         from the best of them; they are kept in DIR/tune-run.json, so --resume evaluates the same ones.
+        --cluster trains the trials on the silos of a cluster ('gflownet silo'), --parallel at a time, with the same trials
+        and metrics as in this process; early stopping is then applied to each trial's evaluations after it ran (the same
+        records, without the time saved). --cluster and --cluster-wait may be given again with --resume.
         """;
 
     public static readonly string[] OptionNames =
