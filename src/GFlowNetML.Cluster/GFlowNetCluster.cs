@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using GFlowNetML.Cluster.Grains;
+using GFlowNetML.Onnx;
 using GFlowNetML.Torch.Training;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -164,16 +165,58 @@ public sealed class GFlowNetCluster : IAsyncDisposable, IDisposable
         IEnumerable<string> Unfinished() => runs.Where((r, i) => results[i] is null).Select(r => r.Name);
     }
 
+    /// <summary>How long one sampling call may take before it is drawn again elsewhere.</summary>
+    private static readonly TimeSpan SampleCallTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>Draws <paramref name="count"/> samples of <paramref name="model"/> for <paramref name="seed"/> on the silos,
+    /// <paramref name="chunkSize"/> per call, spread over the silos, and yields them in index order: exactly the samples of
+    /// <see cref="SamplerSession.SampleBatches"/> in one process (on the CPU). A chunk whose silo dies is drawn again on another.</summary>
+    /// <param name="model">The sampler model's bytes (<see cref="SamplerModel.ToArray"/>).</param>
+    /// <param name="count">The number of samples (at least 1).</param>
+    /// <param name="seed">The seed.</param>
+    /// <param name="mode">How the silos sample.</param>
+    /// <param name="chunkSize">Samples per call (at least 1). Default 10,000.</param>
+    /// <param name="cancellationToken">Stops between chunks.</param>
+    /// <exception cref="ClusterUnreachableException">No silo answered for <see cref="GFlowNetClusterOptions.SiloWaitTimeout"/>.</exception>
+    public async IAsyncEnumerable<IReadOnlyList<GFlowNetSample>> SampleAsync(byte[] model, int count, long seed, SamplingMode mode = SamplingMode.Auto,
+        int chunkSize = 10_000, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
+        SamplerModel.FromBytes(model); // a model that does not read fails here, not on every silo
+        string jobId = Guid.NewGuid().ToString("N");
+        int chunks = (int)((count + (long)chunkSize - 1) / chunkSize);
+        int window = 8; // calls in flight: enough to keep several silos busy, bounded memory
+        var pending = new Queue<Task<SampleChunk>>();
+        var client = _host.Services.GetRequiredService<IClusterClient>();
+        int next = 0;
+        Task<SampleChunk> Start(int chunk)
+        {
+            int first = chunk * chunkSize, rows = Math.Min(chunkSize, count - first);
+            int attempt = 0;
+            return Call(() => client.GetGrain<ISamplingGrain>($"{jobId}/{chunk}/{attempt++}").Sample(model, seed, first, rows, (int)mode),
+                () => [string.Create(CultureInfo.InvariantCulture, $"samples {first}-{first + rows - 1}")], cancellationToken, SampleCallTimeout);
+        }
+        while (next < chunks && pending.Count < window) pending.Enqueue(Start(next++));
+        while (pending.Count > 0)
+        {
+            var chunk = await pending.Dequeue().ConfigureAwait(false);
+            if (next < chunks) pending.Enqueue(Start(next++));
+            yield return chunk.ToSamples();
+        }
+    }
+
     /// <summary>Calls the queue; while no silo answers, retries for up to <see cref="GFlowNetClusterOptions.SiloWaitTimeout"/>
     /// (saying so through the log), then gives up naming the unfinished runs.</summary>
-    private async Task<T> Call<T>(Func<Task<T>> call, Func<IEnumerable<string>> unfinished, CancellationToken cancellationToken)
+    private async Task<T> Call<T>(Func<Task<T>> call, Func<IEnumerable<string>> unfinished, CancellationToken cancellationToken, TimeSpan? callTimeout = null)
     {
         DateTime? since = null;
         while (true)
         {
             try
             {
-                var value = await call().WaitAsync(TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);
+                var value = await call().WaitAsync(callTimeout ?? TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);
                 if (since is not null) _options.Log?.Invoke($"the cluster at {Name} answers again");
                 return value;
             }

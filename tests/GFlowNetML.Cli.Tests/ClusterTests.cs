@@ -19,7 +19,7 @@ public sealed class ClusterTests
     private static readonly TimeSpan SiloStart = TimeSpan.FromSeconds(40);
 
     [TestMethod]
-    public void CompareAndTuneOnThreeSilosWithTwoKilledMidRunEqualTheInProcessRunsBitForBit()
+    public void CompareSampleAndTuneOnThreeSilosWithTwoKilledMidRunEqualTheInProcessRunsBitForBit()
     {
         using var redis = RedisServer.Start();
         using var a = Silo.Start(redis);
@@ -50,6 +50,21 @@ public sealed class ClusterTests
             var localJson = WithoutTimes(JsonNode.Parse(File.ReadAllText(Path.Combine(localOut, "compare.json")))!);
             Assert.AreEqual(9, clusterJson["methods"]!.AsArray().Sum(m => m!["runs"]!.AsArray().Count));
             Assert.AreEqual(Metrics.Canonical(localJson), Metrics.Canonical(clusterJson), "compare.json on the cluster (one silo killed) differs from in-process beyond seconds");
+
+            // sample: 25,000 samples in chunks of 10,000 on silos b and c, the same rows as one process on the CPU.
+            string model = Path.Combine(root, "model.onnx");
+            var trained = CliHarness.RunInProcess(["train", .. CompareGrid, "--method", "tb", "--iterations", "20", "--seed", "1",
+                "--out", Path.Combine(root, "train"), "--export", model]);
+            Assert.AreEqual(0, trained.ExitCode, trained.ToString());
+            var (sampled, sampleLog) = CliHarness.RunChild(TimeSpan.FromSeconds(60), "sample", "--model", model, "-n", "25000", "--seed", "4",
+                "--out", Path.Combine(root, "cluster.csv"), "--cluster", redis.Connection);
+            Assert.AreEqual(0, sampled, sampleLog);
+            StringAssert.Contains(sampleLog, $"on the cluster at {redis.Connection}", sampleLog);
+            var sampledHere = CliHarness.RunInProcess(["sample", "--model", model, "-n", "25000", "--seed", "4", "--device", "cpu", "--out", Path.Combine(root, "local.csv")]);
+            Assert.AreEqual(0, sampledHere.ExitCode, sampledHere.ToString());
+            string clusterCsv = File.ReadAllText(Path.Combine(root, "cluster.csv"));
+            Assert.AreEqual(25001, clusterCsv.Count(ch => ch == '\n'));
+            Assert.AreEqual(File.ReadAllText(Path.Combine(root, "local.csv")), clusterCsv, "the cluster's samples differ from one process's");
 
             // tune: 4 trials, 2 at a time; silo b is killed once it has stored a checkpoint of a trial.
             string[] tune = ["tune", .. Grid, "--method", "tb", "--trials", "4", "--iterations", "100", "--parallel", "2", "--seed", "3"];

@@ -13,17 +13,18 @@ internal static class SampleCommand
 {
     public const string Help = """
         gflownet sample --model model.onnx -n N --out samples.csv [--seed 0] [--device auto|cpu|cuda] [--gpu 0]
-                        [--mode auto|whole|host] [--batch-size 4096] [--threads 1] [--plot]
+                        [--mode auto|whole|host] [--batch-size 4096] [--threads 1] [--plot] [--cluster redis://HOST:PORT]
         Draws N objects (one CSV row each: object,log_probability,log_reward; for a sequence task whose tokens have names,
         QM9's building blocks, a fourth column blocks with their SMILES). --mode whole runs each batch's whole
         trajectory loop inside ONNX Runtime (built-in environments), host steps the environment on the host and calls the
         policy once per step. The same seed gives the same samples on any batch size. --threads 0 lets ONNX Runtime
         use one thread per core. --plot also writes the CSV's name with .png: the drawn objects' empirical distribution
         against the model's target where the space is enumerable (heat maps for a 2-D hyper-grid, edge marginals for dag,
-        else a rank plot and a scatter), else the histogram of their log R.
+        else a rank plot and a scatter), else the histogram of their log R. --cluster draws the samples on the silos of a
+        cluster ('gflownet silo'), 10,000 per call, on their CPUs: the same rows as --device cpu in this process.
         """;
 
-    public static readonly string[] OptionNames = ["model", "samples", "out", "seed", "device", "gpu", "mode", "batch-size", "threads"];
+    public static readonly string[] OptionNames = ["model", "samples", "out", "seed", "device", "gpu", "mode", "batch-size", "threads", "cluster", "cluster-wait"];
 
     public static readonly IReadOnlySet<string> FlagNames = new HashSet<string> { "plot" };
 
@@ -62,6 +63,11 @@ internal static class SampleCommand
         if (plotPath is not null && (SamePath(plotPath, outPath) || SamePath(plotPath, model)))
             throw new UsageException($"--plot writes '{plotPath}', which is {(SamePath(plotPath, outPath) ? "--out" : "--model")}; give --out a name that does not end in .png.");
 
+        var clusterConnection = ClusterOption.Parse(args);
+        if (clusterConnection is not null && device == SamplerDevice.Cuda)
+            throw new UsageException("--device cuda does not apply with --cluster: the silos sample on their CPUs (the same rows as --device cpu).");
+        using var cluster = clusterConnection is null ? null
+            : ClusterOption.Connect(clusterConnection, ClusterOption.ClientOptions(args.Int("cluster-wait", 120, 1, 86_400), "sample"), cancellationToken);
         SamplerSession session;
         try { session = SamplerSession.Load(model, options); }
         catch (InvalidOperationException e) { throw new UsageException(e.Message); }
@@ -80,7 +86,10 @@ internal static class SampleCommand
                 using var writer = new StreamWriter(outPath, false, new UTF8Encoding(false));
                 var named = (session.Environment as SequenceEnvironment)?.Reward is { TokenNames: not null } reward ? reward : null;
                 writer.Write(CsvHeader(named));
-                foreach (var batch in session.SampleBatches(n, seed, mode, cancellationToken))
+                var batches = cluster is null
+                    ? session.SampleBatches(n, seed, mode, cancellationToken)
+                    : cluster.SampleAsync(File.ReadAllBytes(model), n, seed, mode, cancellationToken: cancellationToken).ToBlockingEnumerable(cancellationToken);
+                foreach (var batch in batches)
                 {
                     foreach (var s in batch) writer.Write(CsvRow(s, named));
                     picture?.Add(batch);
@@ -104,9 +113,13 @@ internal static class SampleCommand
                 console.WriteLine($"Interrupted after {written} of {n} samples; {outPath} holds those {written}.");
                 throw;
             }
+            catch (Cluster.ClusterUnreachableException e)
+            {
+                throw new RunFailedException($"{e.Message}; {outPath} holds the first {written} samples.", e);
+            }
             double seconds = clock.Elapsed.TotalSeconds;
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Sampled {n} objects from {session.Environment.Description} ({used}) on {(session.Device == SamplerDevice.Cuda ? "CUDA" : "CPU")} — {session.DeviceReason}"));
+                $"Sampled {n} objects from {session.Environment.Description} ({used}) {(cluster is not null ? $"on the cluster at {cluster.Name} (CPU)" : $"on {(session.Device == SamplerDevice.Cuda ? "CUDA" : "CPU")} — {session.DeviceReason}")}"));
             console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{seconds:F2} s, {n / Math.Max(seconds, 1e-9):F0} samples/s; wrote {outPath}"));
             if (picture is not null) console.WriteLine($"Wrote {picture.Write(plotPath!)}");
         }
