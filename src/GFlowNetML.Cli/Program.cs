@@ -23,6 +23,7 @@ namespace GFlowNetML.Cli
               export  write the forward policy of a training checkpoint as an ONNX sampler model
               sample  draw objects from an ONNX sampler model (CUDA or CPU) into a CSV file
               tune    search a trainer's options (CFO, random or grid search) and write the leaderboard to tune.json
+              silo    start a worker silo of a cluster (Orleans, Redis) that trains the runs of compare/tune --cluster
 
             Run 'gflownet COMMAND --help' for the options of a command; 'gflownet --version' prints the version.
             Errors are one line (exit code 2: usage or bad input, 1: run-time failure, 130: interrupted); add --verbose
@@ -53,9 +54,9 @@ namespace GFlowNetML.Cli
             string command = args[0];
             bool verbose = FailurePolicy.Verbose(args.Contains("--verbose"));
             var rest = args.Skip(1).Where(a => a != "--verbose").ToArray();
-            if (command is not ("train" or "compare" or "export" or "sample" or "tune"))
+            if (command is not ("train" or "compare" or "export" or "sample" or "tune" or "silo"))
             {
-                Console.Error.WriteLine($"gflownet: unknown command '{command}'; allowed commands: train, compare, export, sample, tune.");
+                Console.Error.WriteLine($"gflownet: unknown command '{command}'; allowed commands: train, compare, export, sample, tune, silo.");
                 return 2;
             }
             if (rest.Contains("--help") || rest.Contains("-h"))
@@ -63,7 +64,7 @@ namespace GFlowNetML.Cli
                 Console.WriteLine(command switch
                 {
                     "train" => TrainCommand.Help, "export" => ExportCommand.Help, "sample" => SampleCommand.Help,
-                    "tune" => TuneCommand.Help, _ => CompareCommand.Help,
+                    "tune" => TuneCommand.Help, "silo" => SiloCommand.Help, _ => CompareCommand.Help,
                 });
                 return 0;
             }
@@ -82,6 +83,7 @@ namespace GFlowNetML.Cli
                     "export" => ExportCommand.Run(ExportCommand.Table.Read(rest), console),
                     "sample" => SampleCommand.Run(SampleCommand.Read(rest), console, cts.Token),
                     "tune" => TuneCommand.Run(new ArgumentReader(command, rest, TuneCommand.OptionNames), console, cts.Token),
+                    "silo" => SiloCommand.Run(SiloCommand.Table.Read(rest), console, cts.Token),
                     _ => CompareCommand.Run(CompareSettings.Table.Read(rest), console, cts.Token),
                 };
             }

@@ -144,24 +144,39 @@ public sealed class SamplerSession : IDisposable
     /// <param name="mode">How to sample.</param>
     /// <param name="cancellationToken">Stops between batches, and between steps of a host-driven batch.</param>
     public IEnumerable<IReadOnlyList<GFlowNetSample>> SampleBatches(int count, long seed, SamplingMode mode = SamplingMode.Auto,
+        CancellationToken cancellationToken = default) => SampleRange(0, count, seed, mode, cancellationToken);
+
+    /// <summary>Draws the samples of indices <paramref name="first"/> to <paramref name="first"/> + <paramref name="count"/> − 1
+    /// of the seed's draw, batch by batch: sample i has a random stream of its own, so it is the i-th sample of
+    /// <see cref="SampleBatches"/> for the seed whatever the range, and ranges drawn apart (by several processes or
+    /// machines) join into exactly one draw.</summary>
+    /// <param name="first">The index of the first sample (at least 0).</param>
+    /// <param name="count">The number of samples (at least 1; <paramref name="first"/> + <paramref name="count"/> fits an int).</param>
+    /// <param name="seed">The seed.</param>
+    /// <param name="mode">How to sample.</param>
+    /// <param name="cancellationToken">Stops between batches, and between steps of a host-driven batch.</param>
+    public IEnumerable<IReadOnlyList<GFlowNetSample>> SampleRange(int first, int count, long seed, SamplingMode mode = SamplingMode.Auto,
         CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (first < 0) throw new ArgumentOutOfRangeException(nameof(first), first, "first must be at least 0.");
         if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "count must be at least 1.");
+        if (count > int.MaxValue - first) throw new ArgumentOutOfRangeException(nameof(count), count, $"first + count must be at most {int.MaxValue}.");
         if (!Enum.IsDefined(mode)) throw new ArgumentOutOfRangeException(nameof(mode), mode, "mode must be Auto, WholeTrajectory or HostLoop.");
         if (mode == SamplingMode.WholeTrajectory && _trajectories is null)
             throw new ArgumentException($"{Environment.Name} has no ONNX step graph, so whole-trajectory sampling is not available; use HostLoop or Auto.", nameof(mode));
-        return Batches(count, seed, Resolve(mode) == SamplingMode.WholeTrajectory, _options.BatchSize, cancellationToken);
+        return Batches(first, count, seed, Resolve(mode) == SamplingMode.WholeTrajectory, _options.BatchSize, cancellationToken);
     }
 
-    private IEnumerable<IReadOnlyList<GFlowNetSample>> Batches(int count, long seed, bool whole, int batchSize, CancellationToken cancellationToken)
+    private IEnumerable<IReadOnlyList<GFlowNetSample>> Batches(int first, int count, long seed, bool whole, int batchSize, CancellationToken cancellationToken)
     {
         int width = Environment.StateWidth;
-        for (int start = 0; start < count; start += batchSize)
+        for (int done = 0; done < count; done += batchSize)
         {
+            int start = first + done;
             cancellationToken.ThrowIfCancellationRequested();
             ObjectDisposedException.ThrowIf(_disposed != 0, this);
-            int rows = Math.Min(batchSize, count - start);
+            int rows = Math.Min(batchSize, count - done);
             var states = new int[checked(rows * width)];
             var logProbabilities = new double[rows];
             var lengths = new int[rows];

@@ -53,6 +53,6 @@ public sealed class CommandDispatchTests
 
         Assert.AreEqual(2, result.ExitCode, result.ToString());
         Assert.HasCount(1, result.ErrorLines, result.StdErr);
-        Assert.AreEqual("gflownet: unknown command 'fly'; allowed commands: train, compare, export, sample, tune.", result.ErrorLines[0]);
+        Assert.AreEqual("gflownet: unknown command 'fly'; allowed commands: train, compare, export, sample, tune, silo.", result.ErrorLines[0]);
     }
 }

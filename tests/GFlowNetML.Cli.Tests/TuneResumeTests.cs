@@ -146,7 +146,7 @@ public sealed class TuneResumeTests
     {
         string dir = FinishedTune();
         AssertOneLine(CliHarness.RunInProcess("tune", "--resume", dir, "--trials", "3"), 2,
-            "gflownet tune: --trials cannot be used with --resume; allowed there: --resume, --parallel.");
+            "gflownet tune: --trials cannot be used with --resume; allowed there: --resume, --parallel, --cluster, --cluster-wait, --checkpoint-every.");
         string missing = Path.Combine(_root, "missing");
         AssertOneLine(CliHarness.RunInProcess("tune", "--resume", missing), 2, $"gflownet tune: --resume '{missing}' does not exist; give the --out folder of a tune.");
         File.Delete(Path.Combine(dir, "tune-run.json"));

@@ -7,7 +7,7 @@ namespace GFlowNetML.Packaging.Tests;
 [TestClass]
 public sealed class PackageMetadataTests
 {
-    private static readonly string[] Ids = ["GFlowNetML", "GFlowNetML.Core", "GFlowNetML.Torch", "GFlowNetML.Onnx", "GFlowNetML.Onnx.Gpu", "GFlowNetML.Plots", "gflownet"];
+    private static readonly string[] Ids = ["GFlowNetML", "GFlowNetML.Core", "GFlowNetML.Torch", "GFlowNetML.Onnx", "GFlowNetML.Onnx.Gpu", "GFlowNetML.Plots", "GFlowNetML.Cluster", "gflownet"];
 
     [TestMethod]
     public void EveryPackageCarriesTheVersionLicenseRepositoryReadmeAndTags()

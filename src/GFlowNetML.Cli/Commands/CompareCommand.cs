@@ -24,6 +24,10 @@ internal static class CompareCommand
         qualifies at small enough sizes (bitseq up to 2^24 strings, e.g. --bits 8 --word 4); larger ones are refused.
         """, $"""
         Methods: {TrainingMethodNames.AllowedVariants} (-b: learned backward policy).
+        --cluster submits the runs to the silos of a cluster ('gflownet silo --cluster redis://HOST:PORT'), each run
+        checkpointed into Redis every --checkpoint-every iterations so that a run whose silo dies resumes on another; the
+        output and the numbers are those of the runs in this process (one torch thread per run: no --threads or
+        --parallel). With no silo answering, it waits --cluster-wait seconds, then fails naming the unfinished runs.
         --merge combines comparisons run separately (in several processes or on several machines, e.g. the RL-T seeds on
         one and the other methods on another) into one: it reads every DIRk/compare.json, checks that they were run on the
         same environment with the same --iterations, --batch-size, --eval-every and network sizes and that no (method,
@@ -47,7 +51,7 @@ internal static class CompareCommand
         int total = settings.Methods.Count * settings.Seeds.Count;
         var t = settings.Trainer;
         console.MarkupLineInterpolated($"[bold]compare[/] {string.Join(", ", settings.Methods.Select(m => m.Name))} on {environment.Description}");
-        console.MarkupLineInterpolated($"seeds {string.Join(", ", settings.Seeds)}; {t.Iterations} iterations × {t.BatchSize} trajectories = {settings.TrajectoryBudget} trajectories per run; {total} runs, {settings.Parallel} at a time");
+        console.MarkupLineInterpolated($"seeds {string.Join(", ", settings.Seeds)}; {t.Iterations} iterations × {t.BatchSize} trajectories = {settings.TrajectoryBudget} trajectories per run; {total} runs, {(settings.Cluster is { } cluster ? $"on the cluster at {cluster}" : $"{settings.Parallel} at a time")}");
 
         IReadOnlyList<FinishedRun> runs;
         bool completed;

@@ -25,7 +25,7 @@ internal static class SampleCommand
     private static readonly ParameterDeclaration Plot = Flag("plot", "also write the CSV's name with .png: the empirical distribution against the target, or the log R histogram");
 
     /// <summary>The option table of <c>gflownet sample</c>.</summary>
-    private static readonly OptionTable Table = new("sample", [new("Options:", [Model, Samples, Out, Seed, Device, Gpu, Mode, BatchSize, Threads, Plot])]);
+    private static readonly OptionTable Table = new("sample", [new("Options:", [Model, Samples, Out, Seed, Device, Gpu, Mode, BatchSize, Threads, Plot]), ClusterOption.SampleGroup]);
 
     /// <summary>The help text, from the option table.</summary>
     public static string Help => Table.Help("""
@@ -36,7 +36,8 @@ internal static class SampleCommand
         policy once per step. The same seed gives the same samples on any batch size. --threads 0 lets ONNX Runtime
         use one thread per core. --plot also writes the CSV's name with .png: the drawn objects' empirical distribution
         against the model's target where the space is enumerable (heat maps for a 2-D hyper-grid, edge marginals for dag,
-        else a rank plot and a scatter), else the histogram of their log R.
+        else a rank plot and a scatter), else the histogram of their log R. --cluster draws the samples on the silos of a
+        cluster ('gflownet silo'), 10,000 per call, on their CPUs: the same rows as --device cpu in this process.
         """);
 
     /// <summary>Reads the arguments after <c>sample</c> (with <c>-n N</c> for <c>--samples N</c>).</summary>
@@ -75,6 +76,11 @@ internal static class SampleCommand
         if (plotPath is not null && (SamePath(plotPath, outPath) || SamePath(plotPath, model)))
             throw new UsageException($"--plot writes '{plotPath}', which is {(SamePath(plotPath, outPath) ? "--out" : "--model")}; give --out a name that does not end in .png.");
 
+        var clusterConnection = ClusterOption.Parse(args);
+        if (clusterConnection is not null && device == SamplerDevice.Cuda)
+            throw new UsageException("--device cuda does not apply with --cluster: the silos sample on their CPUs (the same rows as --device cpu).");
+        using var cluster = clusterConnection is null ? null
+            : ClusterOption.Connect(clusterConnection, ClusterOption.ClientOptions(args.Int(ClusterOption.ClusterWait), "sample"), cancellationToken);
         SamplerSession session;
         try { session = SamplerSession.Load(model, options); }
         catch (InvalidOperationException e) { throw new UsageException(e.Message); }
@@ -93,7 +99,10 @@ internal static class SampleCommand
                 using var writer = new StreamWriter(outPath, false, new UTF8Encoding(false));
                 var named = (session.Environment as SequenceEnvironment)?.Reward is { TokenNames: not null } reward ? reward : null;
                 writer.Write(CsvHeader(named));
-                foreach (var batch in session.SampleBatches(n, seed, mode, cancellationToken))
+                var batches = cluster is null
+                    ? session.SampleBatches(n, seed, mode, cancellationToken)
+                    : cluster.SampleAsync(File.ReadAllBytes(model), n, seed, mode, cancellationToken: cancellationToken).ToBlockingEnumerable(cancellationToken);
+                foreach (var batch in batches)
                 {
                     foreach (var s in batch) writer.Write(CsvRow(s, named));
                     picture?.Add(batch);
@@ -117,9 +126,13 @@ internal static class SampleCommand
                 console.WriteLine($"Interrupted after {written} of {n} samples; {outPath} holds those {written}.");
                 throw;
             }
+            catch (Cluster.ClusterUnreachableException e)
+            {
+                throw new RunFailedException($"{e.Message}; {outPath} holds the first {written} samples.", e);
+            }
             double seconds = clock.Elapsed.TotalSeconds;
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Sampled {n} objects from {session.Environment.Description} ({used}) on {(session.Device == SamplerDevice.Cuda ? "CUDA" : "CPU")} — {session.DeviceReason}"));
+                $"Sampled {n} objects from {session.Environment.Description} ({used}) {(cluster is not null ? $"on the cluster at {cluster.Name} (CPU)" : $"on {(session.Device == SamplerDevice.Cuda ? "CUDA" : "CPU")} — {session.DeviceReason}")}"));
             console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{seconds:F2} s, {n / Math.Max(seconds, 1e-9):F0} samples/s; wrote {outPath}"));
             if (picture is not null) console.WriteLine($"Wrote {picture.Write(plotPath!)}");
         }

@@ -53,6 +53,7 @@ internal static class TuneCommand
         new("Tuning:", [Method, Tuner, Trials, MaxSeconds, Seed, Iterations, BatchSize, EvalEvery, Objective, GridSteps, Exclude, Points]),
         new("Running:", [Threads, Round, Parallel, Out, Resume]),
         new("Early stopping:", [EarlyStopping, GracePeriod, ReductionFactor, Rungs]),
+        ClusterOption.RunGroup,
     ]);
 
     /// <summary>The help text, from the option table.</summary>
@@ -83,6 +84,9 @@ internal static class TuneCommand
         option values by name (e.g. {PointsExample}; case and dashes ignored, an option
         not named takes its default), each checked against the search space. They are trials 0, 1, ... and cfo then starts
         from the best of them; they are kept in DIR/tune-run.json, so --resume evaluates the same ones.
+        --cluster trains the trials on the silos of a cluster ('gflownet silo'), --parallel at a time, with the same trials
+        and metrics as in this process; early stopping is then applied to each trial's evaluations after it ran (the same
+        records, without the time saved). --cluster and --cluster-wait may be given again with --resume.
         """);
 
     /// <summary>The option names (without dashes).</summary>
@@ -96,13 +100,14 @@ internal static class TuneCommand
         JsonArray? points = null;
         if (resume is not null)
         {
-            args.EnsureOnly([Resume.Name, Parallel.Name], "--resume");
+            args.EnsureOnly([Resume.Name, Parallel.Name, .. ClusterOption.OptionNames], "--resume");
             if (!Directory.Exists(resume)) throw new UsageException($"--resume '{resume}' does not exist; give the --out folder of a tune.");
             folderLock.Acquire(resume, "--resume");
             string? parallelOverride = args.String(Parallel.Name);
+            string[] clusterArguments = args.ToArguments(Resume.Name, Parallel.Name); // --cluster and --cluster-wait: how to run, not what
             var (arguments, savedPoints) = LoadRun(resume);
             points = savedPoints;
-            args = new ArgumentReader("tune", [.. arguments, .. parallelOverride is null ? [] : new[] { "--" + Parallel.Name, parallelOverride }], OptionNames);
+            args = new ArgumentReader("tune", [.. arguments, .. parallelOverride is null ? [] : new[] { "--" + Parallel.Name, parallelOverride }, .. clusterArguments], OptionNames);
         }
         var environment = EnvironmentSettings.Parse(args);
         string method = args.String(Method)!;
@@ -120,6 +125,8 @@ internal static class TuneCommand
         int parallel = args.Has(Parallel) ? args.Int(Parallel) : Environment.ProcessorCount;
         if (args.Has(GridSteps) && tunerName != "grid") throw new UsageException($"--grid-steps applies to --tuner grid only; got --tuner {tunerName}.");
         var earlyStopping = ParseEarlyStopping(args);
+        if (ClusterOption.Parse(args) is not null && args.Has(Threads)) // checked before anything is written
+            throw new UsageException("--threads does not apply with --cluster: each silo slot trains with one torch thread.");
         var options = CreateOptions(method);
         options.Iterations = iterations;
         options.BatchSize = batchSize;
@@ -136,7 +143,7 @@ internal static class TuneCommand
             folderLock.Acquire(outDir, "--out");
             // A new tune: the state of an earlier one in this folder is not resumed.
             File.Delete(Path.Combine(outDir, "tune-state.json"));
-            SaveRun(outDir, args.ToArguments(Out.Name, Parallel.Name, Points.Name), points);
+            SaveRun(outDir, args.ToArguments([Out.Name, Parallel.Name, Points.Name, .. ClusterOption.OptionNames]), points);
         }
 
         TorchRuntime.Configure(threads);
@@ -159,6 +166,7 @@ internal static class TuneCommand
             _ => experiment.SetCostFrugalTuner(),
         };
         if (double.IsFinite(maxSeconds)) experiment.SetTrainingTimeInSeconds(maxSeconds);
+        using var cluster = ClusterTrials.Attach(args, experiment, env, console);
         string budget = double.IsFinite(maxSeconds) ? string.Create(CultureInfo.InvariantCulture, $" or {maxSeconds:G} s") : "";
         if (resume is not null) console.MarkupLineInterpolated($"Resuming the tune in {resume} (its options: {string.Join(" ", args.ToArguments())})");
         console.MarkupLineInterpolated($"[bold]Tuning {method}[/] on {env.Description} with {tunerName}: {trials} trials{budget} of {iterations} iterations, seed {seed}, training seed {experiment.TrainingSeed}");

@@ -95,6 +95,7 @@ internal sealed class CompareRunner(CompareSettings settings)
     /// <exception cref="CompareRunFailedException">A run failed; the others were stopped at their next iteration.</exception>
     public (IReadOnlyList<FinishedRun> Runs, bool Completed) Run(CancellationToken cancellationToken)
     {
+        if (settings.Cluster is not null) return ClusterComparison.Run(this, settings, cancellationToken);
         var results = new FinishedRun?[Plan.Count];
         int next = -1, finished = 0;
         CompareRunFailedException? failure = null;

@@ -31,6 +31,7 @@ internal sealed class CompareSettings
         new("Comparison:", [MethodList, SeedCount, SeedList, TrainOptions.Iterations, TrainOptions.BatchSize, TrainOptions.EvalEvery, TrainOptions.Threads, ParallelRuns]),
         new("Networks (every run):", TrainOptions.Networks),
         new("Output:", [Out, Merge]),
+        ClusterOption.RunGroup,
     ]);
 
     /// <summary>The option names of the table (without dashes).</summary>
@@ -47,6 +48,15 @@ internal sealed class CompareSettings
     public required int Threads { get; init; }
     public required int Parallel { get; init; }
     public required string OutDirectory { get; init; }
+
+    /// <summary>The cluster the runs are submitted to (<c>--cluster</c>), or null to run them in this process.</summary>
+    public Cluster.ClusterConnection? Cluster { get; init; }
+
+    /// <summary>With <see cref="Cluster"/>: every how many iterations a run is checkpointed into the cluster's storage.</summary>
+    public int ClusterCheckpointEvery { get; init; } = GFlowNetML.Cluster.RunSpec.DefaultCheckpointEvery;
+
+    /// <summary>With <see cref="Cluster"/>: how long the job waits when no silo answers (<c>--cluster-wait</c>, seconds).</summary>
+    public int ClusterWaitSeconds { get; init; } = 120;
 
     /// <summary>The trajectories every run samples: iterations × batch size.</summary>
     public long TrajectoryBudget => (long)Trainer.Iterations * Trainer.BatchSize;
@@ -79,10 +89,15 @@ internal sealed class CompareSettings
         environment.EnsureEncodable();
         environment.EnsureGuideFor(methods.Select(m => m.Method));
         string outDirectory = a.String(Out) ?? throw new UsageException("--out is required: the folder compare.json and compare.png are written to.");
+        var cluster = ClusterOption.Parse(a);
+        if (cluster is not null && (a.Has(TrainOptions.Threads) || a.Has(ParallelRuns)))
+            throw new UsageException("--threads and --parallel do not apply with --cluster: each silo trains --slots runs at once, one torch thread each.");
         return new CompareSettings
         {
             Environment = environment, Methods = methods, Seeds = seeds, Trainer = trainer, Threads = threads, Parallel = parallel,
-            OutDirectory = outDirectory,
+            OutDirectory = outDirectory, Cluster = cluster,
+            ClusterCheckpointEvery = a.Int(ClusterOption.CheckpointEvery),
+            ClusterWaitSeconds = a.Int(ClusterOption.ClusterWait),
         };
     }
 
