@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using GFlowNetML.Cluster.Grains;
 using GFlowNetML.Onnx;
-using GFlowNetML.Torch.Checkpoints;
 using GFlowNetML.Torch.Export;
 using GFlowNetML.Torch.Training;
 
@@ -35,7 +34,7 @@ internal sealed class RunExecution(IGrainFactory grains, IRunQueueGrain queue, R
             GFlowNetTrainer trainer;
             if (lease.Checkpoint is { } bytes)
             {
-                File.WriteAllBytes(TrainingCheckpoint.PathIn(directory), bytes);
+                File.WriteAllBytes(GFlowNetTrainer.CheckpointPath(directory), bytes);
                 trainer = GFlowNetTrainer.Resume(environment, directory, threads: 1);
                 options.Log?.Invoke(string.Create(CultureInfo.InvariantCulture, $"slot {slot}: {label} resumed from iteration {lease.CheckpointIteration} (attempt {lease.Attempt})"));
             }
@@ -55,7 +54,7 @@ internal sealed class RunExecution(IGrainFactory grains, IRunQueueGrain queue, R
                     long stored = p.Iteration - 1;
                     if (stored > 0 && stored % every == 0 && !lost.IsCancellationRequested)
                     {
-                        byte[] checkpoint = File.ReadAllBytes(TrainingCheckpoint.PathIn(directory));
+                        byte[] checkpoint = File.ReadAllBytes(GFlowNetTrainer.CheckpointPath(directory));
                         bool ours;
                         try { ours = checkpoints.Save(lease.Token, stored, checkpoint).WaitAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult(); }
                         catch (Exception) { ours = true; } // storage unreachable for now: the next checkpoint tries again

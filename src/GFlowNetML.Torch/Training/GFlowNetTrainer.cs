@@ -434,6 +434,10 @@ public sealed class GFlowNetTrainer : IDisposable
     /// <summary>Writes a checkpoint of the current state into <paramref name="directory"/> (atomically).</summary>
     public void SaveCheckpoint(string directory) => SaveCheckpoint(directory, _secondsBefore);
 
+    /// <summary>The file <see cref="SaveCheckpoint(string)"/> writes in <paramref name="directory"/> (its bytes are the
+    /// whole checkpoint: copy them elsewhere and back to resume on another machine).</summary>
+    public static string CheckpointPath(string directory) => TrainingCheckpoint.PathIn(directory);
+
     private void SaveCheckpoint(string directory, double seconds)
     {
         var tensors = new Dictionary<string, float[][]> { ["policy"] = _policyNetwork.ExportWeights(), ["logZ"] = [[(float)LogZ]] };
