@@ -8,7 +8,7 @@ OUT=${OUT:-/tmp/gflownet-cluster-bench}
 GFLOWNET=${GFLOWNET:-"dotnet src/GFlowNetML.Cli/bin/Debug/net10.0/linux-x64/gflownet.dll"}
 REDIS=$(command -v redis-server || echo "$HOME/.cache/gflownetml/redis-debian/root/usr/bin/redis-server")
 export LD_LIBRARY_PATH="$(dirname "$REDIS")/../lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-ARGS=(--env hypergrid --ndim 2 --height 8 --methods tb,db,rl-u --seeds 3 --iterations 200 --batch-size 32 --eval-every 50 --hidden-width 64 --critic-width 64)
+ARGS=(--env hypergrid --ndim 2 --height 8 --methods tb,db,rl-u --seeds 3 --iterations 200 --batch-size 32 --eval-every 50)
 rm -rf "$OUT"; mkdir -p "$OUT"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 timed() { local start end; start=$(date +%s.%N); "$@" > "$OUT/last.log" 2>&1; end=$(date +%s.%N); echo "$end - $start" | bc; }
