@@ -18,6 +18,8 @@ internal sealed class TrainSettings
     public required EnvironmentSettings Environment { get; init; }
 
     public int Threads { get; set; } = 1;
+    /// <summary>The trainer's options: the command line's for a new run; after <see cref="Load"/> only the run's identity
+    /// (method, backward policy, seed), since a resumed run trains with its checkpoint's options, the one copy that counts.</summary>
     public GFlowNetTrainerOptions Trainer { get; set; } = new();
 
     /// <summary>The command-line option of a <see cref="GFlowNetTrainerOptions"/> property a message names (e.g.
@@ -112,11 +114,27 @@ internal sealed class TrainSettings
             throw new UsageException($"{where} has Threads {threads}; it must be in 1..256 (as --threads).");
         if (root["Environment"] is not JsonObject environment) throw new UsageException($"{where} has no environment.");
         var settings = EnvironmentSettings.FromJson(environment, where);
-        GFlowNetTrainerOptions? trainer;
-        try { trainer = root["Trainer"]?.Deserialize<GFlowNetTrainerOptions>(Json); }
-        catch (JsonException e) { throw new UsageException($"{where} has Trainer options that do not read: {e.Message}"); }
-        if (trainer is null) throw new UsageException($"{where} has no Trainer options.");
-        return new TrainSettings { Environment = settings, Threads = threads, Trainer = trainer };
+        return new TrainSettings { Environment = settings, Threads = threads, Trainer = Identity(root["Trainer"], where) };
+    }
+
+    /// <summary>The run's identity in run.json's Trainer (its method, backward policy and seed), the one part of that copy a
+    /// resume reads: the checkpoint's options are the run's, and run.json's are the record of how it started, compared with
+    /// them only to refuse a folder that mixes two runs.</summary>
+    private static GFlowNetTrainerOptions Identity(JsonNode? node, string where)
+    {
+        if (node is not JsonObject trainer) throw new UsageException($"{where} has no Trainer options.");
+        if (trainer["Method"] is not JsonValue m || m.GetValueKind() != JsonValueKind.String
+            || !Enum.TryParse(m.GetValue<string>(), ignoreCase: false, out TrainingMethod method) || !Enum.IsDefined(method))
+            throw new UsageException($"{where} has Trainer.Method {trainer["Method"]?.ToJsonString() ?? "null"}; it must be one of: {string.Join(", ", Enum.GetNames<TrainingMethod>())}.");
+        if (trainer["Seed"] is not JsonValue seedValue || seedValue.GetValueKind() != JsonValueKind.Number || !seedValue.TryGetValue(out long seed))
+            throw new UsageException($"{where} has Trainer.Seed {trainer["Seed"]?.ToJsonString() ?? "null"}; it must be an integer (as --seed).");
+        bool learnBackward = trainer["LearnBackwardPolicy"] switch
+        {
+            null => false,
+            JsonValue b when b.GetValueKind() is JsonValueKind.True or JsonValueKind.False => b.GetValue<bool>(),
+            var other => throw new UsageException($"{where} has Trainer.LearnBackwardPolicy {other.ToJsonString()}; it must be true or false."),
+        };
+        return new GFlowNetTrainerOptions { Method = method, Seed = seed, LearnBackwardPolicy = learnBackward };
     }
 
     private static readonly JsonSerializerOptions Json = new()

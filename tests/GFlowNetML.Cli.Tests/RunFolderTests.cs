@@ -58,4 +58,35 @@ public sealed class RunFolderTests
             result.ErrorLines[0]);
         Assert.AreEqual(checkpoint, File.ReadAllText(CheckpointFile.PathIn(_dir), System.Text.Encoding.Latin1), "the checkpoint is untouched");
     }
+
+    [TestMethod]
+    public void ResumeTrainsWithTheCheckpointsOptionsAndReadsOnlyTheRunsIdentityFromRunJson()
+    {
+        Assert.AreEqual(0, CliHarness.RunInProcess(Train("rl-u", 5)).ExitCode);
+        string copy = Path.Combine(_dir, "copy");
+        Directory.CreateDirectory(copy);
+        foreach (var file in Directory.GetFiles(_dir)) File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        string runJson = Path.Combine(copy, "run.json");
+        var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(runJson))!.AsObject();
+        var trainer = root["Trainer"]!.AsObject();
+        trainer["PolicyHiddenWidth"] = "not a width"; // the rest of run.json's copy is a record, not read on --resume
+        trainer["BatchSize"] = -3;
+        File.WriteAllText(runJson, root.ToJsonString());
+
+        var expected = CliHarness.RunInProcess("train", "--resume", _dir, "--iterations", "6");
+        var resumed = CliHarness.RunInProcess("train", "--resume", copy, "--iterations", "6");
+
+        Assert.AreEqual(0, expected.ExitCode, expected.ToString());
+        Assert.AreEqual(0, resumed.ExitCode, resumed.ToString());
+        Metrics.AssertEqualExceptSeconds(Metrics.Read(_dir), Metrics.Read(copy), "resumed with run.json's other options edited");
+        Assert.AreEqual(6, CheckpointFile.ReadValidIteration(CheckpointFile.PathIn(copy)));
+
+        trainer["Method"] = "Bogus";
+        File.WriteAllText(runJson, root.ToJsonString());
+        var refused = CliHarness.RunInProcess("train", "--resume", copy, "--iterations", "8");
+        Assert.AreEqual(2, refused.ExitCode, refused.ToString());
+        Assert.HasCount(1, refused.ErrorLines, refused.ToString());
+        Assert.AreEqual($"gflownet train: --resume '{copy}': run.json has Trainer.Method \"Bogus\"; it must be one of: PolicyGradientUniform, TrajectoryBalance, PolicyGradientBackward, PolicyGradientGuided, TrustRegion, DetailedBalance, SubTrajectoryBalance, FlowMatching.",
+            refused.ErrorLines[0]);
+    }
 }

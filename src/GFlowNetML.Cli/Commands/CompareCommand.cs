@@ -1,3 +1,4 @@
+using M = GFlowNetML.Evaluation.GFlowNetMetric;
 using System.Globalization;
 using GFlowNetML.Cli.Compare;
 using GFlowNetML.Torch.Training;
@@ -195,7 +196,7 @@ internal static class CompareCommand
     {
         var f = run.Result.Final;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{RunName(run.Run)}: exact TV {f.ExactTotalVariation:F4}  JSD {f.JensenShannon:F4}  |log Z - log Z*| {MethodSummary.LogZError(f):F3}  {run.Seconds:F1} s ({run.MsPerIteration:F1} ms/iteration)");
+            $"{RunName(run.Run)}: {M.ExactTotalVariation.Abbreviation} {f.ExactTotalVariation:F4}  {M.JensenShannon.Abbreviation} {f.JensenShannon:F4}  {M.LogZError.Abbreviation} {MethodSummary.LogZError(f):F3}  {run.Seconds:F1} s ({run.MsPerIteration:F1} ms/iteration)");
     }
 
     private static void PrintTable(IAnsiConsole console, IReadOnlyList<MethodSummary> summaries)
@@ -203,9 +204,9 @@ internal static class CompareCommand
         var table = new Table()
             .AddColumn("method")
             .AddColumn(new TableColumn("seeds").RightAligned())
-            .AddColumn(new TableColumn("exact TV").RightAligned())
-            .AddColumn(new TableColumn("JSD (nats)").RightAligned())
-            .AddColumn(new TableColumn("|log Z - log Z*|").RightAligned())
+            .AddColumn(new TableColumn(M.ExactTotalVariation.ShortLabel).RightAligned())
+            .AddColumn(new TableColumn(M.JensenShannon.ShortLabel).RightAligned())
+            .AddColumn(new TableColumn(M.LogZError.ShortLabel).RightAligned())
             .AddColumn(new TableColumn("ms/iteration").RightAligned());
         foreach (double threshold in MethodSummary.TotalVariationThresholds)
             table.AddColumn(new TableColumn(string.Create(CultureInfo.InvariantCulture, $"trajectories to TV<{threshold}")).RightAligned());

@@ -1,3 +1,4 @@
+using GFlowNetML.Evaluation;
 using System.Globalization;
 using GFlowNetML.Environments;
 using GFlowNetML.Onnx;
@@ -47,8 +48,8 @@ internal static class ExportCommand
     {
         var model = SamplerModel.Create(env, exported.Policy, exported.Training);
         model.Save(path);
-        string tv = exported.Training.FinalMetrics.TryGetValue("exact_tv", out double v) && double.IsFinite(v)
-            ? string.Create(CultureInfo.InvariantCulture, $", exact TV {v:F4}") : "";
+        string tv = exported.Training.FinalMetrics.TryGetValue(GFlowNetMetric.ExactTotalVariation.MetadataKey!, out double v) && double.IsFinite(v)
+            ? string.Create(CultureInfo.InvariantCulture, $", {GFlowNetMetric.ExactTotalVariation.Abbreviation} {v:F4}") : "";
         console.MarkupLineInterpolated($"Exported the {exported.Training.Method} policy ({exported.Policy.ParameterCount} parameters, iteration {exported.Training.Iterations}{tv}) on {env.Description} to {path}");
     }
 }

@@ -1,3 +1,4 @@
+using M = GFlowNetML.Evaluation.GFlowNetMetric;
 using System.Globalization;
 using GFlowNetML.Torch.Training;
 using Spectre.Console;
@@ -230,29 +231,29 @@ internal static class TrainCommand
         var table = new Table().AddColumn("metric").AddColumn(new TableColumn("value").RightAligned());
         void Row(string name, string value) => table.AddRow(Markup.Escape(name), Markup.Escape(value));
         Row("method", options.Method.ToVariantName(options.LearnBackwardPolicy));
-        Row("iterations", f.Iteration.ToString(CultureInfo.InvariantCulture));
-        Row("trajectories", f.Trajectories.ToString(CultureInfo.InvariantCulture));
+        Row(M.Iteration.Name, f.Iteration.ToString(CultureInfo.InvariantCulture));
+        Row(M.Trajectories.Name, f.Trajectories.ToString(CultureInfo.InvariantCulture));
         Row("evaluation", f.IsExact ? "exact (enumerated space)" : $"sampled ({f.Sampled!.SampleCount} on-policy samples; the space is too large to enumerate)");
         if (f.Sampled is { } m)
         {
-            Row("mean reward", F(m.MeanReward, "G5"));
-            Row("mean log reward", F(m.MeanLogReward, "F4"));
-            Row($"top-{m.TopK} mean reward", F(m.TopKMeanReward, "G5"));
-            Row("max reward", F(m.MaxReward, "G5"));
-            Row("unique samples", m.UniqueCount.ToString(CultureInfo.InvariantCulture));
-            Row("unique modes in the sample", m.UniqueModes.ToString(CultureInfo.InvariantCulture));
-            Row($"diversity (top-{m.TopK}, mean Hamming)", F(m.Diversity, "F3"));
+            Row(M.MeanReward.Name, F(m.MeanReward, "G5"));
+            Row(M.MeanLogReward.Name, F(m.MeanLogReward, "F4"));
+            Row(M.TopKMeanReward.Name.Replace("-k", $"-{m.TopK}", StringComparison.Ordinal), F(m.TopKMeanReward, "G5"));
+            Row(M.MaxReward.Name, F(m.MaxReward, "G5"));
+            Row(M.UniqueCount.Name, m.UniqueCount.ToString(CultureInfo.InvariantCulture));
+            Row(M.UniqueModes.Name, m.UniqueModes.ToString(CultureInfo.InvariantCulture));
+            Row($"{M.Diversity.Name} (top-{m.TopK}, mean Hamming)", F(m.Diversity, "F3"));
         }
         else
         {
-            Row("exact total variation", F(f.ExactTotalVariation, "F5"));
-            Row("Jensen-Shannon (nats)", F(f.JensenShannon, "F5"));
+            Row(M.ExactTotalVariation.Label, F(f.ExactTotalVariation, "F5"));
+            Row(M.JensenShannon.Label, F(f.JensenShannon, "F5"));
         }
-        Row("log Z", F(f.LogZ, "F5"));
-        Row("true log Z", F(f.TrueLogZ, "F5"));
-        Row("|log Z - log Z*|", F(Math.Abs(f.LogZ - f.TrueLogZ), "F5"));
-        if (totalModes != 0) Row("modes found", ModesFound(f.ModesFound, totalModes));
-        Row("seconds", F(f.Seconds, "F1"));
+        Row(M.LogZ.Label, F(f.LogZ, "F5"));
+        Row(M.TrueLogZ.Label, F(f.TrueLogZ, "F5"));
+        Row(M.LogZError.Label, F(Math.Abs(f.LogZ - f.TrueLogZ), "F5"));
+        if (totalModes != 0) Row(M.ModesFound.Label, ModesFound(f.ModesFound, totalModes));
+        Row(M.Seconds.Label, F(f.Seconds, "F1"));
         Row("ms / iteration", F(f.Iteration > 0 ? 1000 * f.Seconds / f.Iteration : double.NaN, "F1"));
         console.Write(table);
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using GFlowNetML.Evaluation;
 using GFlowNetML.Torch.Training;
 
 namespace GFlowNetML.Cli.Compare;
@@ -138,35 +139,23 @@ internal static class CompareFile
             ["seed"] = r.Run.Seed,
             ["seconds"] = Number(r.Seconds),
             ["msPerIteration"] = Number(r.MsPerIteration),
-            ["final"] = new JsonObject
-            {
-                ["iteration"] = f.Iteration,
-                ["trajectories"] = f.Trajectories,
-                ["exactTotalVariation"] = Number(f.ExactTotalVariation),
-                ["jensenShannon"] = Number(f.JensenShannon),
-                ["logZ"] = Number(f.LogZ),
-                ["logZError"] = Number(MethodSummary.LogZError(f)),
-                ["modesFound"] = f.ModesFound,
-            },
+            ["final"] = WithLogZError(EvaluationRecordJson.Write(f), f),
             ["history"] = new JsonArray([.. r.Result.History.Select(History)]),
         };
     }
 
-    private static JsonNode History(EvaluationRecord h) => new JsonObject
+    private static JsonNode History(EvaluationRecord h) => WithLogZError(EvaluationRecordJson.Write(h), h);
+
+    /// <summary>An evaluation's JSON with |log Z − log Z*| added (derived, not read back).</summary>
+    private static JsonObject WithLogZError(JsonObject o, EvaluationRecord e)
     {
-        ["trajectories"] = h.Trajectories,
-        ["iteration"] = h.Iteration,
-        ["exactTotalVariation"] = Number(h.ExactTotalVariation),
-        ["jensenShannon"] = Number(h.JensenShannon),
-        ["logZ"] = Number(h.LogZ),
-        ["logZError"] = Number(MethodSummary.LogZError(h)),
-        ["modesFound"] = h.ModesFound,
-        ["seconds"] = Number(h.Seconds),
-    };
+        o[GFlowNetMetric.LogZError.JsonName] = Number(MethodSummary.LogZError(e));
+        return o;
+    }
 
     private static JsonObject Stat(MeanStd s) => new() { ["mean"] = Number(s.Mean), ["std"] = Number(s.Std) };
 
-    private static JsonNode? Number(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
+    private static JsonNode? Number(double v) => EvaluationRecordJson.Number(v);
 
     /// <summary>
     /// Reads a <c>compare.json</c> written by <see cref="Write"/> back: its header and every finished run, with the
@@ -247,10 +236,8 @@ internal static class CompareFile
                 long seed = ReadLong(runNode, "seed", at);
                 if (!methodSeeds.Add(seed)) throw new MalformedException($"{at}: {method.Name} seed {I(seed)} appears twice");
                 var finalNode = ReadObject(runNode, "final", at);
-                var final = new EvaluationRecord(ReadLong(finalNode, "iteration", $"{at}.final"), ReadLong(finalNode, "trajectories", $"{at}.final"),
-                    ReadNumber(finalNode, "exactTotalVariation", $"{at}.final"), ReadNumber(finalNode, "jensenShannon", $"{at}.final"),
-                    ReadNumber(finalNode, "logZ", $"{at}.final"), trueLogZ, ReadInt(finalNode, "modesFound", $"{at}.final", 0),
-                    ReadNumber(runNode, "seconds", at));
+                double seconds = ReadNumber(runNode, "seconds", at);
+                var final = Evaluation(ReadObject(runNode, "final", at), $"{at}.final", trueLogZ, seconds);
                 var historyNodes = ReadArray(runNode, "history", at);
                 var history = new List<EvaluationRecord>(historyNodes.Count);
                 for (int h = 0; h < historyNodes.Count; h++)
@@ -259,9 +246,7 @@ internal static class CompareFile
                     var e = historyNodes[h] as JsonObject ?? throw new MalformedException($"{here} is not an object");
                     if (!e.ContainsKey("logZ") || !e.ContainsKey("modesFound"))
                         throw new MalformedException($"{here}: '{(e.ContainsKey("logZ") ? "modesFound" : "logZ")}' is missing (written by a gflownet older than 'compare --merge', whose history records hold only logZError)");
-                    history.Add(new EvaluationRecord(ReadLong(e, "iteration", here), ReadLong(e, "trajectories", here),
-                        ReadNumber(e, "exactTotalVariation", here), ReadNumber(e, "jensenShannon", here), ReadNumber(e, "logZ", here), trueLogZ,
-                        ReadInt(e, "modesFound", here, 0), ReadNumber(e, "seconds", here)));
+                    history.Add(Evaluation(e, here, trueLogZ, seconds: null));
                 }
                 runs.Add(new FinishedRun(new PlannedRun(runs.Count, method, seed), new TrainingResult(final, history, Completed: true)));
             }
@@ -269,6 +254,14 @@ internal static class CompareFile
         int finished = ReadInt(root, "runsFinished", "", 0);
         if (finished != runs.Count) throw new MalformedException($"'runsFinished' is {I(finished)}, but its methods hold {I(runs.Count)} runs");
         return new CompareContents(header, methods, runs);
+    }
+
+    /// <summary>An evaluation of the file: its log Z* is the file's, and a final record written before the records held
+    /// their seconds takes the run's.</summary>
+    private static EvaluationRecord Evaluation(JsonObject o, string where, double trueLogZ, double? seconds)
+    {
+        try { return EvaluationRecordJson.Read(o, where, trueLogZ, seconds) with { TrueLogZ = trueLogZ }; }
+        catch (InvalidDataException e) { throw new MalformedException(e.Message); }
     }
 
     private static List<MergedInput> ReadInputs(JsonArray array, string where)

@@ -139,11 +139,40 @@ internal sealed class CheckpointHeader
 
 internal static class CheckpointJson
 {
-    public static readonly JsonSerializerOptions Options = new()
+    public static readonly JsonSerializerOptions Options = Create(new EvaluationRecordConverter());
+
+    /// <summary>The options of checkpoints written before the evaluation records took <see cref="EvaluationRecordJson"/>'s
+    /// form (their records' fields are the record's property names, e.g. <c>MeanLoss</c>); read only.</summary>
+    private static readonly JsonSerializerOptions PropertyNamed = Create();
+
+    private static JsonSerializerOptions Create(params System.Text.Json.Serialization.JsonConverter[] converters)
     {
-        WriteIndented = false,
-        // Sampled evaluations carry NaN in their exact fields (and log Z* is NaN where it is unknown).
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
-    };
+        var options = new JsonSerializerOptions
+        {
+            WriteIndented = false,
+            // Sampled evaluations carry NaN in their exact fields (and log Z* is NaN where it is unknown).
+            NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+            Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+        };
+        foreach (var c in converters) options.Converters.Add(c);
+        return options;
+    }
+
+    /// <summary>The history's records in <see cref="EvaluationRecordJson"/>'s form, every double exact; reads the
+    /// property-named records of earlier checkpoints too.</summary>
+    private sealed class EvaluationRecordConverter : System.Text.Json.Serialization.JsonConverter<EvaluationRecord>
+    {
+        public override EvaluationRecord Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            var o = System.Text.Json.Nodes.JsonNode.Parse(ref reader) as System.Text.Json.Nodes.JsonObject
+                ?? throw new JsonException("a History record is not an object");
+            if (o.ContainsKey(nameof(EvaluationRecord.Iteration)))
+                return o.Deserialize<EvaluationRecord>(PropertyNamed) ?? throw new JsonException("a History record is null");
+            try { return EvaluationRecordJson.Read(o, "History", trueLogZ: null, seconds: null); }
+            catch (InvalidDataException e) { throw new JsonException(e.Message); }
+        }
+
+        public override void Write(Utf8JsonWriter writer, EvaluationRecord value, JsonSerializerOptions options)
+            => EvaluationRecordJson.Write(value, exact: true).WriteTo(writer);
+    }
 }

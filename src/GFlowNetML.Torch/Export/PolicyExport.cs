@@ -1,3 +1,4 @@
+using GFlowNetML.Evaluation;
 using GFlowNetML.Models;
 using GFlowNetML.Torch.Checkpoints;
 using GFlowNetML.Torch.Training;
@@ -63,20 +64,20 @@ public static class PolicyExport
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
         if (final is not null)
         {
-            metrics["exact_tv"] = final.ExactTotalVariation;
-            metrics["jsd"] = final.JensenShannon;
-            metrics["log_z"] = final.LogZ;
-            metrics["true_log_z"] = final.TrueLogZ;
-            metrics["modes_found"] = final.ModesFound;
-            metrics["evaluated_at_iteration"] = final.Iteration;
+            metrics[GFlowNetMetric.ExactTotalVariation.MetadataKey!] = final.ExactTotalVariation;
+            metrics[GFlowNetMetric.JensenShannon.MetadataKey!] = final.JensenShannon;
+            metrics[GFlowNetMetric.LogZ.MetadataKey!] = final.LogZ;
+            metrics[GFlowNetMetric.TrueLogZ.MetadataKey!] = final.TrueLogZ;
+            metrics[GFlowNetMetric.ModesFound.MetadataKey!] = final.ModesFound;
+            metrics[GFlowNetMetric.Iteration.MetadataKey!] = final.Iteration;
             if (final.Sampled is { } sampled)
             {
                 // Spaces too large to enumerate: the exact fields are NaN (and left out of the file); these describe the run.
-                metrics["sampled_mean_reward"] = sampled.MeanReward;
-                metrics["sampled_top_k_mean_reward"] = sampled.TopKMeanReward;
-                metrics["sampled_top_k"] = sampled.TopK;
-                metrics["sampled_unique_modes"] = sampled.UniqueModes;
-                metrics["sampled_diversity"] = sampled.Diversity;
+                metrics[GFlowNetMetric.MeanReward.MetadataKey!] = sampled.MeanReward;
+                metrics[GFlowNetMetric.TopKMeanReward.MetadataKey!] = sampled.TopKMeanReward;
+                metrics[GFlowNetMetric.TopK.MetadataKey!] = sampled.TopK;
+                metrics[GFlowNetMetric.UniqueModes.MetadataKey!] = sampled.UniqueModes;
+                metrics[GFlowNetMetric.Diversity.MetadataKey!] = sampled.Diversity;
             }
         }
         return new TrainingSummary(options.Method.ToVariantName(options.LearnBackwardPolicy), options.Seed, iterations, trajectories, metrics);

@@ -1,3 +1,4 @@
+using GFlowNetML.Evaluation;
 using GFlowNetML.Torch.Training;
 
 namespace GFlowNetML.Tuning;
@@ -26,18 +27,18 @@ public sealed class TuningObjective
 
     /// <summary>The default: <see cref="TotalVariation"/> where the environment can be enumerated (an exact final
     /// evaluation), otherwise <see cref="NegativeTopKMeanReward"/>.</summary>
-    public static TuningObjective Default { get; } = new("exact TV, else -top-k mean reward", m => m.Result.Final.IsExact ? ExactTotalVariation(m) : -TopKMeanReward(m),
+    public static TuningObjective Default { get; } = new($"{GFlowNetMetric.ExactTotalVariation.Abbreviation}, else -{GFlowNetMetric.TopKMeanReward.Name}", m => m.Result.Final.IsExact ? ExactTotalVariation(m) : -TopKMeanReward(m),
         e => e.IsExact ? e.ExactTotalVariation : -e.Sampled!.TopKMeanReward);
 
     /// <summary>The final exact total variation ½·Σ|P_T(x) − R(x)/Z*|; the trial fails where the space is not enumerable.</summary>
-    public static TuningObjective TotalVariation { get; } = new("exact TV", ExactTotalVariation, e =>
+    public static TuningObjective TotalVariation { get; } = new(GFlowNetMetric.ExactTotalVariation.Abbreviation, ExactTotalVariation, e =>
     {
         if (!e.IsExact) throw new InvalidOperationException("The exact total variation needs an enumerable state space; this evaluation was sampled.");
         return e.ExactTotalVariation;
     });
 
     /// <summary>The final |log Z − log Z*|; the trial fails where the space is not enumerable (log Z* unknown).</summary>
-    public static TuningObjective LogZError { get; } = new("|log Z - log Z*|", m =>
+    public static TuningObjective LogZError { get; } = new(GFlowNetMetric.LogZError.Abbreviation, m =>
     {
         var final = m.Result.Final;
         if (!final.IsExact) throw new InvalidOperationException($"|log Z − log Z*| needs the exact log Z*, but the states of {m.Environment.Description} cannot be enumerated.");
@@ -50,7 +51,7 @@ public sealed class TuningObjective
 
     /// <summary>Minus the mean reward of the top-k distinct objects of the final evaluation's samples (exact evaluations
     /// carry no samples: use <see cref="TotalVariation"/> there).</summary>
-    public static TuningObjective NegativeTopKMeanReward { get; } = new("-top-k mean reward", m => -TopKMeanReward(m),
+    public static TuningObjective NegativeTopKMeanReward { get; } = new($"-{GFlowNetMetric.TopKMeanReward.Name}", m => -TopKMeanReward(m),
         e => -(e.Sampled?.TopKMeanReward ?? throw new InvalidOperationException("This evaluation is exact and carries no samples; use the exact total variation.")));
 
     /// <summary>A metric of the user's own, computed from each trial's fitted sampler (lower is better; NaN fails the trial).</summary>
