@@ -47,7 +47,7 @@ public sealed class CheckpointHistoryFormatTests
                 foreach (var r in h["History"]!.AsArray())
                     records.Add(new JsonObject(Legacy.Select(l => new KeyValuePair<string, JsonNode?>(l.Property, r![l.Json]?.DeepClone()))));
                 h["History"] = records;
-            });
+            }, version: 1);
 
             var resumed = CliHarness.RunInProcess("train", "--resume", current, "--iterations", "15");
             var resumedLegacy = CliHarness.RunInProcess("train", "--resume", legacy, "--iterations", "15");

@@ -205,7 +205,7 @@ internal static class CheckpointFile
             $"{path} fails its SHA-256 check: a corrupt checkpoint was left behind");
         using var reader = new BinaryReader(new MemoryStream(bytes, Magic.Length, bytes.Length - Magic.Length - 32), Encoding.UTF8);
         int version = reader.ReadInt32();
-        Assert.AreEqual(1, version, "checkpoint format version");
+        Assert.AreEqual(2, version, "checkpoint format version");
         using var header = JsonDocument.Parse(reader.ReadString());
         return header.RootElement.GetProperty("Iteration").GetInt64();
     }
@@ -230,8 +230,9 @@ internal static class CheckpointFile
     }
 
     /// <summary>Rewrites a valid checkpoint's JSON header through <paramref name="edit"/>, keeping its tensors, with the
-    /// checksum recomputed: an edited checkpoint that passes the integrity check.</summary>
-    public static void EditHeader(string path, Action<JsonObject> edit)
+    /// checksum recomputed: an edited checkpoint that passes the integrity check, written with format
+    /// <paramref name="version"/> (2, the current one, unless a test makes a previous version's file).</summary>
+    public static void EditHeader(string path, Action<JsonObject> edit, int version = 2)
     {
         byte[] tensors = TensorBytes(path);
         byte[] bytes = File.ReadAllBytes(path);
@@ -243,7 +244,7 @@ internal static class CheckpointFile
         using (var w = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true))
         {
             w.Write(Magic);
-            w.Write(1);
+            w.Write(version);
             w.Write(header.ToJsonString());
             w.Write(tensors);
         }

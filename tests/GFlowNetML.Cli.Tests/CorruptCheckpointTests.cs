@@ -125,9 +125,9 @@ public sealed class CorruptCheckpointTests
     [TestMethod]
     public void NewerFormatVersionIsRejected()
     {
-        CheckpointFile.WriteWithValidChecksum(Checkpoint, version: 2, headerJson: "{}");
+        CheckpointFile.WriteWithValidChecksum(Checkpoint, version: 3, headerJson: "{}");
 
-        AssertRejected(Resume(), "has format version 2; this GFlowNetML reads versions up to 1.");
+        AssertRejected(Resume(), "has format version 3; this GFlowNetML reads versions up to 2.");
     }
 
     [TestMethod]

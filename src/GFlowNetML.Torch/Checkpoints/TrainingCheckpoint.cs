@@ -15,7 +15,10 @@ namespace GFlowNetML.Torch.Checkpoints;
 internal sealed class TrainingCheckpoint
 {
     public const string FileName = "checkpoint.gfn";
-    public const int FormatVersion = 1;
+    /// <summary>2: the evaluation history under the metric vocabulary's JSON names (EvaluationRecordJson); version 1
+    /// (the records' property names, MeanLoss, ...) is still read. An older GFlowNetML refuses version 2 instead of
+    /// misreading it.</summary>
+    public const int FormatVersion = 2;
     private static readonly byte[] Magic = "GFNCKPT\n"u8.ToArray();
 
     public required CheckpointHeader Header { get; init; }
