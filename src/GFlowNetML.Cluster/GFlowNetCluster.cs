@@ -96,7 +96,7 @@ public sealed class GFlowNetCluster : IAsyncDisposable, IDisposable
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             host.Dispose();
-            string why = e is OperationCanceledException ? string.Create(CultureInfo.InvariantCulture, $"no answer within {options.ConnectTimeout.TotalSeconds:0.#} s") : RunExecution.OneLine(e);
+            string why = e is OperationCanceledException ? string.Create(CultureInfo.InvariantCulture, $"no answer within {options.ConnectTimeout.TotalSeconds:0.#} s") : FirstSentence(RunExecution.OneLine(e));
             throw new ClusterUnreachableException(
                 $"cannot reach the cluster at {name}: {why} (is redis-server running there, and at least one 'gflownet silo --cluster {name}' started?)", e);
         }
@@ -261,4 +261,12 @@ public sealed class GFlowNetCluster : IAsyncDisposable, IDisposable
 
     /// <summary>Disconnects from the cluster (blocking).</summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <summary>The first sentence of a driver's message: StackExchange.Redis appends advice on its own connection-string
+    /// options (abortConnect=false, ...) that means nothing to a user of the tool.</summary>
+    private static string FirstSentence(string message)
+    {
+        int end = message.IndexOf(". ", StringComparison.Ordinal);
+        return end > 0 ? message[..(end + 1)] : message;
+    }
 }
