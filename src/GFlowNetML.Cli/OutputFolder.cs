@@ -34,9 +34,3 @@ internal static class OutputFolder
         File.Delete(probe);
     }
 }
-
-/// <summary>An <see cref="IProgress{T}"/> that calls back on the reporting thread (no synchronisation context).</summary>
-internal sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
-}

@@ -46,7 +46,7 @@ internal sealed class RunExecution(IGrainFactory grains, IRunQueueGrain queue, R
             using (trainer)
             {
                 int every = lease.Spec.CheckpointEvery;
-                var progress = new SyncProgress(p =>
+                var progress = new SynchronousProgress<TrainingProgress>(p =>
                 {
                     Interlocked.Exchange(ref _iteration, p.Iteration);
                     if (p.LatestEvaluation is { } e && e.Iteration == p.Iteration && double.IsFinite(e.ExactTotalVariation)) _totalVariation = e.ExactTotalVariation;
@@ -140,10 +140,5 @@ internal sealed class RunExecution(IGrainFactory grains, IRunQueueGrain queue, R
     {
         var inner = e is AggregateException { InnerException: { } i } ? i : e;
         return string.Join(' ', inner.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-    }
-
-    private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 }

@@ -75,7 +75,7 @@ public sealed class GFlowNetSamplerEstimator : IEstimator<GFlowNetSamplerTransfo
         var sampler = RowSamplerGraph.For(env);
         channel.Info(MessageSensitivity.None, $"Training {trainerOptions.Method.ToName()} on {env.Description}: {trainerOptions.Iterations} iterations of {trainerOptions.BatchSize} trajectories, seed {seed}.");
         using var trainer = new GFlowNetTrainer(env, trainerOptions);
-        var progress = new SyncProgress(p =>
+        var progress = new SynchronousProgress<TrainingProgress>(p =>
         {
             if (p.Iteration % trainerOptions.EvalEvery == 0 && p.LatestEvaluation is { } e && e.Iteration == p.Iteration)
                 channel.Info(MessageSensitivity.None, e.IsExact
@@ -106,10 +106,4 @@ public sealed class GFlowNetSamplerEstimator : IEstimator<GFlowNetSamplerTransfo
             .Append(_mlContext.Transforms.ApplyOnnxModel([_options.SampleColumnName, _options.LogRewardColumnName, _options.LogProbabilityColumnName],
                 [RowSeedColumn], new MemoryStream(graph), _mlContext.GpuDeviceId, _mlContext.FallbackToCpu))
             .Append(_mlContext.Transforms.DropColumns(RowSeedColumn));
-
-    /// <summary>An <see cref="IProgress{T}"/> that reports synchronously on the training thread.</summary>
-    private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
-    }
 }

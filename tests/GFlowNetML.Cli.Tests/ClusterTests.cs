@@ -124,7 +124,7 @@ public sealed class ClusterTests
                 // The library API: two runs with progress, equal to the trainer in this process.
                 var reports = new List<ClusterRunProgress>();
                 var specs = new[] { 5L, 6L }.Select(s => RunSpec.Create($"tb seed {s}", env, Options(s), checkpointEvery: 10)).ToList();
-                var results = cluster.RunAsync(specs, new SyncProgress<ClusterRunProgress>(p => { lock (reports) reports.Add(p); })).GetAwaiter().GetResult();
+                var results = cluster.RunAsync(specs, new SynchronousProgress<ClusterRunProgress>(p => { lock (reports) reports.Add(p); })).GetAwaiter().GetResult();
                 Assert.AreEqual(2, results.Count);
                 for (int i = 0; i < 2; i++)
                 {

@@ -189,7 +189,7 @@ internal static class TrainCommand
                 long? totalModes = trainer.TotalModes;
                 var task = ctx.AddTask(Describe(trainer.History.LastOrDefault(), totalModes), maxValue: trainer.Options.Iterations);
                 task.Value = trainer.Iteration;
-                result = trainer.Train(new SyncProgress<TrainingProgress>(p =>
+                result = trainer.Train(new SynchronousProgress<TrainingProgress>(p =>
                 {
                     task.Value = p.Iteration;
                     task.Description = Describe(p.LatestEvaluation, totalModes);
@@ -202,7 +202,7 @@ internal static class TrainCommand
     {
         long total = trainer.Options.Iterations, step = Math.Max(1, total / 10), nextPrint = trainer.Iteration + step;
         long? totalModes = trainer.TotalModes;
-        return trainer.Train(new SyncProgress<TrainingProgress>(p =>
+        return trainer.Train(new SynchronousProgress<TrainingProgress>(p =>
         {
             if (p.Iteration < nextPrint && p.Iteration != total) return;
             nextPrint = p.Iteration + step;

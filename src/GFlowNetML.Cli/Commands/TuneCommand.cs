@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GFlowNetML.Parameters;
+using GFlowNetML.Torch.Training;
 using GFlowNetML.Trainers;
 using GFlowNetML.Tuning;
 using Microsoft.ML;
@@ -176,7 +177,7 @@ internal static class TuneCommand
         if (initialPoints.Length > 0)
             console.MarkupLineInterpolated($"Initial points: {initialPoints.Length}, evaluated first (trials 0-{initialPoints.Length - 1}){(tunerName == "cfo" ? "; cfo starts from the best of them" : "")}");
 
-        var result = experiment.Run(new SyncProgress<TuningTrial>(t => console.MarkupLineInterpolated(
+        var result = experiment.Run(new SynchronousProgress<TuningTrial>(t => console.MarkupLineInterpolated(
             $"  trial {t.TrialId}: {MetricText(t)} in {t.Seconds.ToString("F1", CultureInfo.InvariantCulture)} s ({ValuesText(t.Values)}){(t.Error is null ? "" : " — " + t.Error)}{(t.IsInitialPoint ? " (initial point)" : "")}{(t.IsRestored ? " (restored)" : "")}")), cancellationToken);
         if (resume is not null)
             console.MarkupLineInterpolated($"Resumed: {result.Trials.Count(t => t.IsRestored)} trials restored from {Path.Combine(resume, "tune-state.json")}, {result.Trials.Count(t => !t.IsRestored)} trained now.");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using GFlowNetML.Cluster;
+using GFlowNetML.Torch.Training;
 
 namespace GFlowNetML.Cli.Compare;
 
@@ -28,7 +29,7 @@ internal static class ClusterComparison
         var attempts = new int[plan.Count];
         int count = 0;
         var gate = new object();
-        var progress = new SyncProgress<ClusterRunProgress>(p =>
+        var progress = new SynchronousProgress<ClusterRunProgress>(p =>
         {
             lock (gate)
             {

@@ -147,7 +147,7 @@ internal sealed class CompareRunner(CompareSettings settings)
         using var trainer = new GFlowNetTrainer(environment, settings.OptionsFor(run.Method, run.Seed));
         Started?.Invoke(run);
         var progress = Progress is { } report
-            ? new SyncProgress<TrainingProgress>(p => report(run, new RunProgress(p.Iteration,
+            ? new SynchronousProgress<TrainingProgress>(p => report(run, new RunProgress(p.Iteration,
                 p.LatestEvaluation is { } e && e.Iteration == p.Iteration ? e.ExactTotalVariation : null)))
             : null;
         var result = trainer.Train(progress, cancellationToken);

@@ -72,7 +72,7 @@ public sealed class GFlowNetTrialRunner : ITrialRunner
         try
         {
             long budget = options.Iterations;
-            var watch = new Watch(p =>
+            var watch = new SynchronousProgress<TrainingProgress>(p =>
             {
                 iterations = p.Iteration;
                 if (stopper is null || pruned || p.LatestEvaluation is not { } e || e.Iteration != p.Iteration) return;
@@ -107,11 +107,5 @@ public sealed class GFlowNetTrialRunner : ITrialRunner
     /// <summary>Nothing to release: the runner holds no resources of its own.</summary>
     public void Dispose()
     {
-    }
-
-    /// <summary>An <see cref="IProgress{T}"/> that reports synchronously on the training thread.</summary>
-    private sealed class Watch(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 }
